@@ -1,0 +1,1 @@
+"""The dispatcher: manifest registry, pure policy, ES256 assertions, header hygiene, forwarding."""

@@ -1,0 +1,13 @@
+"""The one failure the dispatcher reports to the gateway."""
+
+from __future__ import annotations
+
+
+class ResourceUnavailable(Exception):
+    """The resource failed before any response byte was sent (502 down/refused, 504 timeout)."""
+
+    def __init__(self, resource: str, status: int, detail: str) -> None:
+        super().__init__(f"{resource}: {status} {detail}")
+        self.resource = resource
+        self.status = status
+        self.detail = detail

@@ -1,0 +1,1 @@
+"""What every resource shares: manifest types, assertion verification, db, migrations, errors."""

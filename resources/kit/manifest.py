@@ -1,0 +1,113 @@
+"""The dispatcher ⇄ resource contract: what a resource declares about itself.
+
+A manifest is the single source for routing, menus and the entitlement vocabulary
+(DESIGN.md §3). Nothing here does I/O; a manifest module only builds these frozen values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal
+
+# Scope kinds an action can be granted on:
+#  "tenant"  - everything inside the holder's own tenancy subtree (provider ⊃ reseller ⊃ customer)
+#  "numbers" - an explicit set of resource objects (e.g. toll-free numbers) or all of them
+#  "self"    - only the holder's own account
+#  "service" - only for platform services (gateway, network elements); never grantable to people
+ScopeKind = Literal["tenant", "numbers", "self", "service"]
+Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "WS"]
+Plane = Literal["customer", "network", "service"]
+
+_PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::(path))?\}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Action:
+    """One capability, named `<resource>:<verb>` (e.g. `tollfree:edit-routing`)."""
+
+    name: str
+    description: str
+    scope_kind: ScopeKind = "tenant"
+
+    def __post_init__(self) -> None:
+        resource, _, verb = self.name.partition(":")
+        if not resource or not verb or not re.fullmatch(r"[a-z]+:[a-z][a-z-]*", self.name):
+            raise ValueError(f"action name must be '<resource>:<verb>', got {self.name!r}")
+        if not self.description.strip():
+            raise ValueError(f"action {self.name} needs a description")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """Maps a method + resource-relative path pattern to the action it requires.
+
+    Path patterns use `{name}` for one segment and `{name:path}` for the rest of the path,
+    e.g. `/api/users/{user_id}`. `method="WS"` matches websocket connects. Anything no rule
+    matches is denied.
+    """
+
+    method: Method
+    path: str
+    action: str
+    plane: Plane = "customer"
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str]:
+        out, pos = [], 0
+        for m in _PARAM.finditer(self.path):
+            out.append(re.escape(self.path[pos : m.start()]))
+            out.append(f"(?P<{m.group(1)}>.+)" if m.group(2) else f"(?P<{m.group(1)}>[^/]+)")
+            pos = m.end()
+        out.append(re.escape(self.path[pos:]))
+        return re.compile("".join(out))
+
+    def matches(self, method: str, path: str) -> bool:
+        return method == self.method and self._regex.fullmatch(path) is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NavEntry:
+    """A menu entry the shell shows when the principal holds `action`."""
+
+    title: str
+    path: str  # absolute portal path, e.g. "/directory/users"
+    action: str
+    order: int = 100
+
+
+@dataclass(frozen=True, kw_only=True)
+class Manifest:
+    name: str
+    title: str
+    create_app: Callable[[Any], Any]  # (ResourceSettings subclass) -> ASGI app
+    actions: tuple[Action, ...]
+    rules: tuple[Rule, ...]
+    nav: tuple[NavEntry, ...] = ()
+    timeout: float = 10.0  # seconds for the resource to start answering
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z]+", self.name):
+            raise ValueError(f"resource name must be one lowercase word, got {self.name!r}")
+        declared = {a.name for a in self.actions}
+        for action in self.actions:
+            if not action.name.startswith(f"{self.name}:"):
+                raise ValueError(f"{action.name} is not in the {self.name} namespace")
+        for rule in self.rules:
+            if rule.action not in declared:
+                raise ValueError(f"rule {rule.method} {rule.path} names undeclared action {rule.action}")
+        for entry in self.nav:
+            if entry.action not in declared:
+                raise ValueError(f"nav entry {entry.title} names undeclared action {entry.action}")
+
+    def action(self, name: str) -> Action:
+        for a in self.actions:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    def rules_for(self, plane: Plane) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.plane == plane)
