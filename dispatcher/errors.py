@@ -11,3 +11,12 @@ class ResourceUnavailable(Exception):
         self.resource = resource
         self.status = status
         self.detail = detail
+
+
+class PolicyDenied(PermissionError):
+    """`forward`/`call` refused by the policy (the gateway should have decided before)."""
+
+    def __init__(self, resource: str, reasons: tuple[str, ...]) -> None:
+        super().__init__(f"{resource}: {'; '.join(reasons)}")
+        self.resource = resource
+        self.reasons = reasons

@@ -37,6 +37,4 @@ def decide(
         return Decision(
             allow=False, action=rule.action, reasons=(f"{principal.user_id} lacks {rule.action}",)
         )
-    return Decision(
-        allow=True, action=rule.action, reasons=(f"{principal.user_id} holds {rule.action}",)
-    )
+    return Decision(allow=True, action=rule.action, reasons=(f"{principal.user_id} holds {rule.action}",))

@@ -48,7 +48,9 @@ def problem(
 class ProblemError(Exception):
     """Raise from services/routes; rendered as problem JSON by `install_error_handlers`."""
 
-    def __init__(self, status: int, title: str | None = None, detail: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, status: int, title: str | None = None, detail: str | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail or title or str(status))
         self.status = status
         self.title = title or _TITLES.get(status, "Error")
@@ -63,7 +65,9 @@ class ValidationFailed(ProblemError):
     """422 with `errors: [{"field": ..., "message": ...}]` so forms can point at the bad field."""
 
     def __init__(self, errors: list[dict[str, str]], detail: str | None = None) -> None:
-        super().__init__(422, "Invalid input", detail or "; ".join(e["message"] for e in errors), errors=errors)
+        super().__init__(
+            422, "Invalid input", detail or "; ".join(e["message"] for e in errors), errors=errors
+        )
         self.errors = errors
 
 
@@ -74,7 +78,9 @@ def install_error_handlers(app: Starlette) -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return problem(exc.status_code, detail=exc.detail if exc.detail != _TITLES.get(exc.status_code) else None)
+        return problem(
+            exc.status_code, detail=exc.detail if exc.detail != _TITLES.get(exc.status_code) else None
+        )
 
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(HTTPException, on_http)

@@ -80,7 +80,7 @@ class RedisBus:
                 name = channel.decode() if isinstance(channel, bytes) else str(channel)
                 yield Event(name.removeprefix("switchboard:"), json.loads(message["data"]))
         finally:
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def aclose(self) -> None:
         await self._redis.aclose()

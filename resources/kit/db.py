@@ -1,0 +1,120 @@
+"""Database engine and sessions shared by every part (DESIGN.md §4, §7).
+
+SQLite (one file per part): WAL, foreign keys, a busy timeout, and transactions SQLAlchemy
+begins itself: the driver runs with `isolation_level=None` and the "begin" hook emits `BEGIN`
+(reads) or `BEGIN IMMEDIATE` (writes: execution option `sqlite_immediate=True`), so savepoints
+and rollbacks behave and writers queue on the lock instead of failing mid-transaction.
+
+PostgreSQL (one schema per part): models carry no schema; `schema_translate_map {None: schema}`
+puts every table in the part's schema, which is created on the engine's first connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.types import TypeDecorator
+
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000")
+IMMEDIATE = "sqlite_immediate"
+
+
+def quote_schema(schema: str) -> str:
+    """A schema name is configuration, never user input; still refuse anything but [a-z0-9_]."""
+    if not schema or not all(c.islower() or c.isdigit() or c == "_" for c in schema) or schema[0].isdigit():
+        raise ValueError(f"schema name must match [a-z_][a-z0-9_]*, got {schema!r}")
+    return f'"{schema}"'
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine(*, url: str, schema: str | None) -> AsyncEngine:
+    if is_sqlite(url):
+        return _sqlite_engine(url)
+    if schema is None:
+        return create_async_engine(url, pool_pre_ping=True)
+    quoted = quote_schema(schema)
+    engine = create_async_engine(
+        url, pool_pre_ping=True, execution_options={"schema_translate_map": {None: schema}}
+    )
+
+    @event.listens_for(engine.sync_engine, "first_connect")
+    def _create_schema(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
+        finally:
+            cursor.close()
+        dbapi_connection.commit()
+
+    return engine
+
+
+def _sqlite_engine(url: str) -> AsyncEngine:
+    engine = create_async_engine(url)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see "begin" below)
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in SQLITE_PRAGMAS:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+@asynccontextmanager
+async def unit_of_work(
+    maker: async_sessionmaker[AsyncSession], *, write: bool
+) -> AsyncIterator[AsyncSession]:
+    """One transaction: commit when the block succeeds, roll back when it raises.
+
+    `write=True` takes SQLite's write lock up front (BEGIN IMMEDIATE), so a read-then-write
+    block cannot fail with "database is locked" halfway; PostgreSQL ignores the option."""
+    async with maker() as session:
+        await session.connection(execution_options={IMMEDIATE: True} if write else None)
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite returns naive values otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use UTC-aware datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

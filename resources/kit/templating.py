@@ -1,0 +1,73 @@
+"""Resource page rendering through the brand loader chain (DESIGN.md §3 "Layout decoration").
+
+A resource renders its *content* (no <html>/<head>) and marks it with `X-Switchboard-Page`
+(the percent-encoded title); the gateway wraps it in the branded shell. Template lookup:
+brand templates (brand → parent → default) → the resource's own `templates/` → webui templates
+(shared macros such as `macros/forms.html`). A "default:" prefix skips the brand overrides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import BaseLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from branding import Brand, BrandRegistry, jinja_loader
+from webui.paths import TEMPLATES_DIR
+
+PAGE_HEADER = "X-Switchboard-Page"
+
+
+def page_title_header(title: str) -> str:
+    """The X-Switchboard-Page value: the title percent-encoded as UTF-8 (header-safe ASCII)."""
+    return quote(title, safe="")
+
+
+class ResourceTemplates:
+    def __init__(self, resource_dir: Path, registry: BrandRegistry) -> None:
+        self._templates_dir = resource_dir / "templates"
+        self._registry = registry
+        self._envs: dict[str, Environment] = {}
+
+    def brand_for(self, request: Request) -> Brand:
+        caller = getattr(request.state, "caller", None)
+        return self._registry.find(getattr(caller, "brand", None))
+
+    def environment(self, brand_id: str) -> Environment:
+        env = self._envs.get(brand_id)
+        if env is None:
+            base: list[BaseLoader] = [FileSystemLoader([self._templates_dir, TEMPLATES_DIR])]
+            env = Environment(
+                loader=jinja_loader(self._registry, brand_id, base),
+                autoescape=select_autoescape(default=True, default_for_string=True),
+                trim_blocks=True,
+                lstrip_blocks=True,
+                auto_reload=False,
+            )
+            self._envs[brand_id] = env
+        return env
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        context: Mapping[str, Any] | None = None,
+        *,
+        title: str | None = None,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> HTMLResponse:
+        brand = self.brand_for(request)
+        caller = getattr(request.state, "caller", None)
+        values: dict[str, Any] = {"request": request, "caller": caller, "brand": brand, "title": title}
+        values.update(context or {})
+        html = self.environment(brand.id).get_template(name).render(values)
+        out = dict(headers or {})
+        if title is not None:
+            out[PAGE_HEADER] = page_title_header(title)
+        return HTMLResponse(html, status_code=status, headers=out)

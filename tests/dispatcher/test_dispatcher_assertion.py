@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+from dispatcher_helpers import make_principal
+
+from dispatcher.assertion import AssertionSigner, SigningKeys, new_signing_jwk, public_jwks
+
+
+def segments(token: str) -> tuple[dict[str, object], dict[str, object]]:
+    head, body, _sig = token.split(".")
+    pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
+    return json.loads(base64.urlsafe_b64decode(pad(head))), json.loads(base64.urlsafe_b64decode(pad(body)))
+
+
+def test_new_signing_jwk_shape() -> None:
+    jwk = new_signing_jwk()
+    assert sorted(jwk) == ["alg", "crv", "d", "kid", "kty", "use", "x", "y"]
+    assert (jwk["kty"], jwk["crv"], jwk["alg"], jwk["use"]) == ("EC", "P-256", "ES256", "sig")
+    assert len(jwk["kid"]) == 43  # base64url SHA-256 thumbprint
+    assert new_signing_jwk()["kid"] != jwk["kid"]
+
+
+def test_public_jwks_has_no_private_part() -> None:
+    cur, prev = new_signing_jwk(), new_signing_jwk()
+    jwks = public_jwks(SigningKeys.from_jwks(cur, prev))
+    assert [k["kid"] for k in jwks["keys"]] == [cur["kid"], prev["kid"]]
+    for key, src in zip(jwks["keys"], (cur, prev), strict=True):
+        assert key == {k: src[k] for k in ("kty", "crv", "x", "y", "kid", "alg", "use")}
+
+
+def test_load_from_certs_dir(tmp_path: Path) -> None:
+    (tmp_path / "signing").mkdir()
+    cur = new_signing_jwk()
+    (tmp_path / "signing" / "current.jwk").write_text(json.dumps(cur))
+    keys = SigningKeys.load(tmp_path)
+    assert (keys.kid, keys.previous) == (cur["kid"], None)
+    prev = new_signing_jwk()
+    (tmp_path / "signing" / "previous.jwk").write_text(json.dumps(prev))
+    keys = SigningKeys.load(tmp_path)
+    assert keys.previous is not None
+    assert (keys.kid, keys.previous.kid) == (cur["kid"], prev["kid"])
+
+
+@pytest.mark.parametrize(
+    ("mutation", "message"),
+    [
+        ({"d": None}, "current key: expected a private EC P-256 JWK"),
+        ({"crv": "P-384"}, "current key: expected a private EC P-256 JWK"),
+        ({"kid": ""}, "current key: the JWK needs a 'kid'"),
+    ],
+)
+def test_rejects_unsuitable_keys(mutation: dict[str, object], message: str) -> None:
+    jwk = {**new_signing_jwk(), **mutation}
+    jwk = {k: v for k, v in jwk.items() if v is not None}
+    with pytest.raises(ValueError, match=message):
+        SigningKeys.from_jwks(jwk)
+
+
+def test_mint_header_and_claims(signing_keys: SigningKeys) -> None:
+    principal = make_principal("directory:view", "directory:manage-users", "tollfree:view")
+    token = AssertionSigner(signing_keys).mint(
+        audience="directory",
+        principal=principal,
+        plane="customer",
+        session_ref="ab" * 16,
+        request_id="req-1",
+        now=1_700_000_000,
+    )
+    header, claims = segments(token)
+    assert header == {"alg": "ES256", "kid": signing_keys.kid, "typ": "JWT"}
+    jti = claims.pop("jti")
+    assert isinstance(jti, str)
+    assert len(jti) == 22
+    assert claims == {
+        "iss": "switchboard-dispatcher",
+        "aud": "directory",
+        "sub": "u-alice",
+        "usr": "alice",
+        "knd": "customer",
+        "pln": "customer",
+        "org": "org-acme",
+        "cust": "cust-acme",
+        "rsl": ["res-1"],
+        "brand": "acme",
+        "ent": [{"a": "directory:view", "s": None}, {"a": "directory:manage-users", "s": None}],
+        "sid": "ab" * 16,
+        "rid": "req-1",
+        "iat": 1_700_000_000,
+        "exp": 1_700_000_060,
+    }
+
+
+def test_each_mint_has_a_fresh_jti(signer: AssertionSigner) -> None:
+    p = make_principal()
+    mint = lambda: signer.mint(audience="x", principal=p, plane="service", session_ref=None, request_id=None)  # noqa: E731
+    tokens = {segments(mint())[1]["jti"] for _ in range(20)}
+    assert len(tokens) == 20
