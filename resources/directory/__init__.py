@@ -1,0 +1,1 @@
+"""The common directory: tenancy tree, users, passwords, MFA, API tokens, entitlements, audit."""

@@ -1,0 +1,165 @@
+"""Queries. No logic beyond filtering; tenancy decisions are the service's."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from resources.directory.entitlements import merge
+from resources.directory.models import (
+    ApiToken,
+    AuditRow,
+    Org,
+    Role,
+    RoleEntitlement,
+    User,
+    UserEntitlement,
+    UserRole,
+)
+from resources.directory.tenancy import OrgNode, OrgTree
+from resources.kit.caller import Entitlement
+
+
+async def load_tree(session: AsyncSession) -> OrgTree:
+    rows = (await session.execute(select(Org.id, Org.name, Org.kind, Org.parent_id, Org.brand))).all()
+    return OrgTree(
+        OrgNode(id=r.id, name=r.name, kind=r.kind, parent_id=r.parent_id, brand=r.brand) for r in rows
+    )
+
+
+async def get_org(session: AsyncSession, org_id: str) -> Org | None:
+    return await session.get(Org, org_id)
+
+
+async def user_by_id(session: AsyncSession, user_id: str) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def user_by_username(session: AsyncSession, username: str) -> User | None:
+    return (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+
+
+async def list_users(
+    session: AsyncSession, *, org_ids: Collection[str], q: str | None, limit: int, offset: int
+) -> tuple[list[User], int]:
+    where: list[ColumnElement[bool]] = [User.org_id.in_(sorted(org_ids))]
+    if q:
+        like = f"%{q.lower()}%"
+        where.append(func.lower(User.username).like(like) | func.lower(User.display_name).like(like))
+    total = (await session.execute(select(func.count()).select_from(User).where(*where))).scalar_one()
+    rows = await session.execute(
+        select(User).where(*where).order_by(User.username).limit(limit).offset(offset)
+    )
+    return list(rows.scalars()), int(total)
+
+
+async def role_ids_of(session: AsyncSession, user_id: str) -> list[str]:
+    rows = await session.execute(
+        select(UserRole.role_id).where(UserRole.user_id == user_id).order_by(UserRole.role_id)
+    )
+    return list(rows.scalars())
+
+
+async def direct_entitlements(session: AsyncSession, user_id: str) -> tuple[Entitlement, ...]:
+    rows = await session.execute(
+        select(UserEntitlement.action, UserEntitlement.scope)
+        .where(UserEntitlement.user_id == user_id)
+        .order_by(UserEntitlement.action)
+    )
+    return tuple(_ent(r.action, r.scope) for r in rows)
+
+
+async def role_entitlements(
+    session: AsyncSession, role_ids: Iterable[str]
+) -> dict[str, tuple[Entitlement, ...]]:
+    ids = sorted(set(role_ids))
+    out: dict[str, list[Entitlement]] = {i: [] for i in ids}
+    rows = await session.execute(
+        select(RoleEntitlement.role_id, RoleEntitlement.action, RoleEntitlement.scope)
+        .where(RoleEntitlement.role_id.in_(ids))
+        .order_by(RoleEntitlement.action)
+    )
+    for r in rows:
+        out[r.role_id].append(_ent(r.action, r.scope))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+async def effective_entitlements(session: AsyncSession, user_id: str) -> tuple[Entitlement, ...]:
+    """Union of the user's roles' entitlements and direct grants."""
+    by_role = await role_entitlements(session, await role_ids_of(session, user_id))
+    return merge(
+        [*(e for ents in by_role.values() for e in ents), *await direct_entitlements(session, user_id)]
+    )
+
+
+async def list_roles(session: AsyncSession) -> list[Role]:
+    return list((await session.execute(select(Role).order_by(Role.id))).scalars())
+
+
+async def replace_grants(
+    session: AsyncSession, *, user_id: str, role_ids: Sequence[str], entitlements: Sequence[Entitlement]
+) -> None:
+    await session.execute(delete(UserRole).where(UserRole.user_id == user_id))
+    await session.execute(delete(UserEntitlement).where(UserEntitlement.user_id == user_id))
+    session.add_all(UserRole(user_id=user_id, role_id=r) for r in sorted(set(role_ids)))
+    session.add_all(
+        UserEntitlement(
+            user_id=user_id, action=e.action, scope=list(e.scope) if e.scope is not None else None
+        )
+        for e in entitlements
+    )
+    await session.flush()
+
+
+async def get_token(session: AsyncSession, token_id: str) -> ApiToken | None:
+    return await session.get(ApiToken, token_id)
+
+
+async def tokens_of(session: AsyncSession, user_id: str) -> list[ApiToken]:
+    rows = await session.execute(
+        select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at, ApiToken.id)
+    )
+    return list(rows.scalars())
+
+
+async def add_audit(db: AsyncSession, /, **values: Any) -> AuditRow:
+    row = AuditRow(**values)
+    db.add(row)
+    await db.flush()
+    return row
+
+
+async def list_audit(
+    session: AsyncSession,
+    *,
+    org_ids: Collection[str] | None,
+    event: str | None,
+    limit: int,
+    offset: int,
+    since: datetime | None = None,
+) -> tuple[list[AuditRow], int]:
+    """`org_ids=None` = all rows (provider), else rows about those orgs."""
+    where: list[ColumnElement[bool]] = []
+    if org_ids is not None:
+        where.append(AuditRow.org_id.in_(sorted(org_ids)))
+    if event:
+        where.append(AuditRow.event == event)
+    if since is not None:
+        where.append(AuditRow.at >= since)
+    total = (await session.execute(select(func.count()).select_from(AuditRow).where(*where))).scalar_one()
+    rows = await session.execute(
+        select(AuditRow)
+        .where(*where)
+        .order_by(AuditRow.at.desc(), AuditRow.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows.scalars()), int(total)
+
+
+def _ent(action: str, scope: list[str] | None) -> Entitlement:
+    return Entitlement(action=action, scope=tuple(scope) if scope is not None else None)

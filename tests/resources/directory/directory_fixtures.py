@@ -1,0 +1,104 @@
+"""Shared fixtures: a migrated SQLite directory with the demo seed, a settable clock, callers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from resources.directory import authn
+from resources.directory.context import Context, Tx, transaction
+from resources.directory.demo import load_demo
+from resources.directory.settings import DirectorySettings
+from resources.kit.caller import Caller
+from resources.kit.db import create_engine, create_sessionmaker
+from resources.kit.events import Event, InProcessBus
+from resources.kit.migrate import upgrade
+
+TREE = Path(__file__).resolve().parents[3] / "resources" / "directory" / "migrations"
+START = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+
+@dataclass
+class Clock:
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+@dataclass
+class RecordingBus(InProcessBus):
+    published: list[Event] = field(default_factory=list)
+
+    async def publish(self, topic: str, payload: dict[str, Any]) -> None:
+        self.published.append(Event(topic, payload))
+        await super().publish(topic, payload)
+
+
+@dataclass
+class Env:
+    ctx: Context
+    clock: Clock
+    bus: RecordingBus
+    ids: dict[str, str]
+
+    def tx(self, *, write: bool = True) -> Any:
+        return transaction(self.ctx, write=write)
+
+    async def caller(self, username: str, *, session: str | None = "sess-1") -> Caller:
+        async with self.tx(write=False) as tx:
+            principal = await authn.resolve_principal(tx=tx, user_id=self.ids[username])
+        assert principal is not None
+        return Caller(
+            subject=principal.user_id,
+            username=principal.username,
+            kind=principal.kind,
+            plane="customer",
+            org_id=principal.org_id,
+            customer_id=principal.customer_id,
+            reseller_chain=principal.reseller_chain,
+            brand=principal.brand,
+            entitlements=principal.for_resource("directory"),
+            session=session,
+            request_id="req-1",
+            jti="jti-1",
+        )
+
+
+def settings_for(tmp_path: Path, bus: InProcessBus, **kw: Any) -> DirectorySettings:
+    return DirectorySettings(
+        name="directory",
+        data_dir=tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'directory.db'}",
+        db_schema=None,
+        jwks_path=tmp_path / "jwks.json",
+        bus=bus,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        argon2_parallelism=1,
+        **kw,
+    )
+
+
+@pytest.fixture
+async def env(tmp_path: Path) -> AsyncIterator[Env]:
+    bus = RecordingBus()
+    settings = settings_for(tmp_path, bus)
+    await upgrade(migrations_dir=TREE, url=settings.database_url, schema=None)
+    engine = create_engine(url=settings.database_url, schema=None)
+    clock = Clock()
+    ctx = Context.build(settings=settings, maker=create_sessionmaker(engine), clock=clock)
+    ids = await load_demo(maker=ctx.maker, hasher=ctx.hasher)
+    yield Env(ctx=ctx, clock=clock, bus=bus, ids=ids)
+    await engine.dispose()
+
+
+__all__ = ["START", "Clock", "Env", "Tx", "env"]
