@@ -1,0 +1,143 @@
+"""Start the whole portal as real processes for end-to-end tests (shared by tests/e2e).
+
+`portal` (session scope): a fresh data dir, free ports, then `switchboard certs`, `migrate`,
+`demo --load-only` and `serve` (as `python -m gateway.cli …`); waits for /healthz and stops the
+server by pid at the end (terminate, kill after 10 s). The server log is in `portal.log_path`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "e2e"
+
+
+@dataclass(frozen=True)
+class Portal:
+    base_url: str  # https://127.0.0.1:<port>
+    port: int
+    network_port: int
+    data_dir: Path
+    log_path: Path
+    env: dict[str, str]
+
+    def url(self, path: str, *, host: str = "127.0.0.1") -> str:
+        return f"https://{host}:{self.port}{path}"
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def switchboard_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "gateway.cli", *args]
+
+
+def run_cli(env: dict[str, str], *args: str, timeout: float = 180) -> None:
+    done = subprocess.run(
+        switchboard_command(*args),
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(
+            f"`switchboard {' '.join(args)}` exited {done.returncode}\n"
+            f"stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
+        )
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], portal: Portal, *, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"`switchboard serve` exited with {proc.returncode}\n{portal.log_tail()}")
+        try:
+            r = httpx.get(url, verify=False, timeout=2)  # noqa: S501 - the dev CA's self-made certificate
+            if r.status_code == 200:
+                return
+            last = f"HTTP {r.status_code}"
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        time.sleep(0.25)
+    pytest.fail(f"portal not healthy after {timeout} s ({last})\n{portal.log_tail()}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    if not (REPO / "gateway" / "cli.py").is_file():
+        pytest.skip("gateway/cli.py does not exist yet: the end-to-end portal cannot be started")
+    data = tmp_path_factory.mktemp("portal")
+    port, network_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
+    env.update(
+        {
+            "SWITCHBOARD_DATA": str(data),
+            "SWITCHBOARD_PORT": str(port),
+            "SWITCHBOARD_NETWORK_PORT": str(network_port),
+            "SWITCHBOARD_DEMO": "1",
+            "SWITCHBOARD_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    log_path = data / "serve.log"
+    info = Portal(
+        base_url=f"https://127.0.0.1:{port}",
+        port=port,
+        network_port=network_port,
+        data_dir=data,
+        log_path=log_path,
+        env=env,
+    )
+    run_cli(env, "certs")
+    run_cli(env, "migrate")
+    run_cli(env, "demo", "--load-only")
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            switchboard_command("serve"), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_healthy(info.url("/healthz"), proc, info)
+        yield info
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,1 @@
+"""The portal shell: base templates, shared macros and static assets (DESIGN.md §2)."""
