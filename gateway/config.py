@@ -65,7 +65,9 @@ class Config:
             resources[name.strip()] = where.strip()
         for name, where in resources.items():
             if where != "inproc" and not where.startswith("https://"):
-                raise ConfigError(f"resource {name}: location must be 'inproc' or an https:// URL, got {where!r}")
+                raise ConfigError(
+                    f"resource {name}: location must be 'inproc' or an https:// URL, got {where!r}"
+                )
 
         def as_int(key: str, env_key: str, default: int) -> int:
             value = pick(key, env_key, default)
