@@ -1,0 +1,47 @@
+# Switchboard — the two commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+export SWITCHBOARD_DATA ?= var
+
+.PHONY: demo test lint typecheck unit e2e bench system-deps services clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+## demo: create the venv, install, generate dev certs, migrate, load demo data, serve the portal
+demo: $(STAMP)
+	$(BIN)/switchboard demo
+
+## system-deps: Debian packages the tests drive for real (Chromium for Playwright)
+system-deps:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian chromium for the browser tests"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## services: make sure the local PostgreSQL and Redis the split-mode tests use are answering
+services:
+	@bash .ci/services.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## test: install what tests need and run the whole suite (lint, types, unit, integration, browser)
+test: $(STAMP) system-deps services lint typecheck
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider -q
+
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var test-artifacts .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): printed as a table and written as JSON under var/bench/."""

@@ -1,0 +1,54 @@
+"""The directory resource app served on its own (TLS, no gateway) — the baseline of bench/dispatch.
+
+`python -m bench.direct_server PORT` serves it; `python -m bench.direct_server --mint PRINCIPAL_JSON`
+prints an assertion for that principal valid long enough for one benchmark run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+from dispatcher.assertion import AssertionSigner, SigningKeys
+from dispatcher.registry import load_manifests
+from gateway.config import Config
+from gateway.serve import _uvicorn_config, resource_settings, run_servers
+from gateway.tlsproto import tls_server_kwargs
+from resources.kit.caller import Principal
+from resources.kit.events import InProcessBus
+
+
+def mint(principal_json: str) -> str:
+    config = Config.load()
+    signer = AssertionSigner(SigningKeys.load(config.certs_dir), ttl=600)
+    principal = Principal.from_json(json.loads(principal_json))
+    return signer.mint(
+        audience="directory", principal=principal, plane="customer", session_ref=None, request_id="bench"
+    )
+
+
+async def serve(port: int) -> None:
+    config = Config.load()
+    app = load_manifests()["directory"].create_app(resource_settings(config, "directory", InProcessBus()))
+    certs = config.certs_dir
+    cfg = _uvicorn_config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="on",
+        tls=tls_server_kwargs(
+            certfile=certs / "gateway.pem",
+            keyfile=certs / "gateway-key.pem",
+            ca_file=None,
+            require_client_cert=False,
+        ),
+    )
+    await run_servers([cfg])
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--mint":
+        print(mint(sys.argv[2]))
+    else:
+        asyncio.run(serve(int(sys.argv[1])))
