@@ -15,14 +15,25 @@ from dispatcher.registry import load_manifests
 from gateway.config import Config
 from gateway.serve import _uvicorn_config, resource_settings, run_servers
 from gateway.tlsproto import tls_server_kwargs
-from resources.kit.caller import Principal
+from resources.kit.caller import Entitlement, Principal
 from resources.kit.events import InProcessBus
 
 
 def mint(principal_json: str) -> str:
     config = Config.load()
     signer = AssertionSigner(SigningKeys.load(config.certs_dir), ttl=600)
-    principal = Principal.from_json(json.loads(principal_json))
+    me = json.loads(principal_json)  # the shape of GET /api/directory/me
+    principal = Principal(
+        user_id=me["id"],
+        username=me["username"],
+        display_name=me["display_name"],
+        kind="customer",
+        org_id=me["org_id"],
+        customer_id=me["org_id"],
+        reseller_chain=(),
+        brand="default",
+        entitlements=tuple(Entitlement(action=e["action"], scope=e["scope"]) for e in me["entitlements"]),
+    )
     return signer.mint(
         audience="directory", principal=principal, plane="customer", session_ref=None, request_id="bench"
     )

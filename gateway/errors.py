@@ -11,6 +11,7 @@ from starlette.types import Scope
 
 from gateway.deps import deps_of
 from gateway.identity import PRINCIPAL_STATE, session_of
+from gateway.rendering import nav_for
 from resources.kit.errors import problem
 
 log = logging.getLogger("gateway")
@@ -18,7 +19,10 @@ log = logging.getLogger("gateway")
 _PAGES: dict[int, tuple[str, str]] = {
     400: ("Bad request", "The request could not be understood."),
     401: ("Please sign in", "You need to sign in to see this page."),
-    403: ("Not allowed", "You do not have permission to do this."),
+    403: (
+        "Not allowed",
+        "Your account does not have access to this page. If you need it, ask your administrator to grant it.",
+    ),
     404: ("Page not found", "There is nothing at this address."),
     405: ("Not allowed", "This address does not accept that kind of request."),
     413: ("Too large", "The request was too large."),
@@ -56,7 +60,7 @@ def error_response(
             {"status": status, "heading": heading, "message": message},
             title=heading,
             principal=principal,
-            nav=[],
+            nav=nav_for(deps.dispatcher.manifests, principal, str(scope.get("path", ""))),
             csrf_token=record.csrf_token if record is not None else "",
             status=status,
             headers=headers,

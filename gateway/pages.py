@@ -37,13 +37,16 @@ async def _signed_in(request: Request) -> tuple[GatewayDeps, SessionRecord, Prin
 def tiles_for(deps: GatewayDeps, principal: Principal) -> list[dict[str, Any]]:
     tiles = []
     for manifest in deps.dispatcher.manifests.values():
+        described = {a.name: a.description for a in manifest.actions}
         for entry in sorted(manifest.nav, key=lambda e: (e.order, e.title)):
             if principal.has(entry.action):
                 tiles.append(
                     {
                         "title": entry.title,
                         "path": entry.path,
-                        "description": manifest.description or manifest.title,
+                        # the entry's own action says what the page is for; every tile of a
+                        # resource showing the same resource blurb told the user nothing
+                        "description": described.get(entry.action) or manifest.description or manifest.title,
                     }
                 )
     return tiles

@@ -94,7 +94,11 @@ async def create_user(request: Request) -> Response:
     except ValidationFailed as exc:
         return _render(request, "directory/new_user.html", "Add user",
                        {"form": values, "errors": _field_errors(exc)}, failed=True)  # fmt: skip
-    return await _user_detail(request, user.id, notice=f"{user.username} was added.", temporary=temporary)
+    response = await _user_detail(
+        request, user.id, notice=f"{user.username} was added. Give them a role below.", temporary=temporary
+    )
+    response.headers["HX-Push-Url"] = f"/directory/users/{user.id}"  # the address bar shows the new user
+    return response
 
 
 async def _user_detail(
@@ -179,6 +183,35 @@ async def set_entitlements(request: Request) -> Response:
     return await _user_detail(request, user_id, notice="Roles and entitlements saved.")
 
 
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_show(v) for v in value) or "none"
+    return str(value)
+
+
+def describe_detail(detail: Mapping[str, Any] | None) -> list[dict[str, str | None]]:
+    """An audit row's detail as readable lines: only the fields a change touched
+    ({"field", "before", "after"}), then any other facts ({"field", "after"}, before None)."""
+    if not detail:
+        return []
+    before, after = detail.get("before"), detail.get("after")
+    lines: list[dict[str, str | None]] = []
+    if isinstance(after, Mapping):
+        old = before if isinstance(before, Mapping) else {}
+        for key in sorted(set(after) | set(old)):
+            if isinstance(before, Mapping) and old.get(key) == after.get(key):
+                continue
+            was = _show(old.get(key)) if isinstance(before, Mapping) else None
+            lines.append({"field": key.replace("_", " "), "before": was, "after": _show(after.get(key))})
+    for key in sorted(k for k in detail if k not in ("before", "after", "request_id")):
+        lines.append({"field": key.replace("_", " "), "before": None, "after": _show(detail[key])})
+    return lines
+
+
 async def audit_page(request: Request) -> Response:
     event, page = request.query_params.get("event") or None, _int(request, "page")
     async with transaction(ctx_of(request), write=False) as tx:
@@ -186,7 +219,8 @@ async def audit_page(request: Request) -> Response:
             tx=tx, caller=caller_of(request), event=event, limit=PAGE, offset=(page - 1) * PAGE
         )
     return _render(request, "directory/audit.html", "Security audit", {
-        "rows": rows, "total": total, "event": event or "", "page": page, "pages": max(1, -(-total // PAGE)),
+        "rows": [(r, describe_detail(r.detail)) for r in rows], "total": total, "event": event or "",
+        "page": page, "pages": max(1, -(-total // PAGE)),
     })  # fmt: skip
 
 
