@@ -59,26 +59,32 @@ class InProcessBus:
 
 
 class RedisBus:
-    """Redis pub/sub fan-out across processes. Channel = `switchboard:<topic>`."""
+    """Redis pub/sub fan-out across processes. Channel = `switchboard:<db>:<topic>`.
+
+    Redis pub/sub ignores the database number, so the channel carries it: deployments (or test
+    runs) that share a Redis server on different databases, as their keys do, do not hear each
+    other's events."""
 
     def __init__(self, url: str) -> None:
         import redis.asyncio as aioredis
 
         self._redis = aioredis.from_url(url)
+        db = int(self._redis.connection_pool.connection_kwargs.get("db") or 0)
+        self.prefix = f"switchboard:{db}:"
 
     async def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        await self._redis.publish(f"switchboard:{topic}", json.dumps(payload))
+        await self._redis.publish(f"{self.prefix}{topic}", json.dumps(payload))
 
     async def subscribe(self, *topics: str) -> AsyncIterator[Event]:
         pubsub = self._redis.pubsub()
-        await pubsub.subscribe(*(f"switchboard:{t}" for t in topics))
+        await pubsub.subscribe(*(f"{self.prefix}{t}" for t in topics))
         try:
             async for message in pubsub.listen():
                 if message.get("type") != "message":
                     continue
                 channel = message["channel"]
                 name = channel.decode() if isinstance(channel, bytes) else str(channel)
-                yield Event(name.removeprefix("switchboard:"), json.loads(message["data"]))
+                yield Event(name.removeprefix(self.prefix), json.loads(message["data"]))
         finally:
             await pubsub.aclose()  # type: ignore[no-untyped-call]
 

@@ -3,21 +3,28 @@
 `portal` (session scope): a fresh data dir, free ports, then `switchboard certs`, `migrate`,
 `demo --load-only` and `serve` (as `python -m gateway.cli …`); waits for /healthz and stops the
 server by pid at the end (terminate, kill after 10 s). The server log is in `portal.log_path`.
+`fresh_portal` (module scope) is the same for a module that needs untouched demo data; the
+helpers (free_port, portal_env, run_cli, start_server, wait_healthy, stop) serve split mode too.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
+
+pytest.register_assert_rewrite("spine_checks")  # shared checks (tests/e2e/spine_checks.py) explain failures
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
@@ -42,6 +49,10 @@ class Portal:
             return "(no log)"
 
 
+class HasLog(Protocol):
+    def log_tail(self, lines: int = ...) -> str: ...
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -52,7 +63,8 @@ def switchboard_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "gateway.cli", *args]
 
 
-def run_cli(env: dict[str, str], *args: str, timeout: float = 180) -> None:
+def run_cli(env: dict[str, str], *args: str, timeout: float = 180) -> str:
+    """Run `switchboard ARGS` to completion (fails the test on a non-zero exit); returns stdout."""
     done = subprocess.run(
         switchboard_command(*args),
         cwd=REPO,
@@ -67,16 +79,27 @@ def run_cli(env: dict[str, str], *args: str, timeout: float = 180) -> None:
             f"`switchboard {' '.join(args)}` exited {done.returncode}\n"
             f"stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
         )
+    return done.stdout
 
 
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], portal: Portal, *, timeout: float = 60) -> None:
+def wait_healthy(
+    url: str,
+    proc: subprocess.Popen[bytes],
+    portal: HasLog,
+    *,
+    timeout: float = 60,
+    tls: ssl.SSLContext | None = None,
+) -> None:
+    """Poll `url` until it answers 200. `tls` (e.g. with a client certificate for an mTLS
+    resource) replaces the default of not verifying the dev CA's certificate."""
+    verify: ssl.SSLContext | bool = tls if tls is not None else False  # dev CA: not verified by default
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"`switchboard serve` exited with {proc.returncode}\n{portal.log_tail()}")
         try:
-            r = httpx.get(url, verify=False, timeout=2)  # noqa: S501 - the dev CA's self-made certificate
+            r = httpx.get(url, verify=verify, timeout=2)
             if r.status_code == 200:
                 return
             last = f"HTTP {r.status_code}"
@@ -84,6 +107,30 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], portal: Portal, *, tim
             last = repr(exc)
         time.sleep(0.25)
     pytest.fail(f"portal not healthy after {timeout} s ({last})\n{portal.log_tail()}")
+
+
+def start_server(env: dict[str, str], log_path: Path, *args: str) -> subprocess.Popen[bytes]:
+    """`switchboard ARGS` in the background, stdout and stderr to `log_path`."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            switchboard_command(*args), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+
+def portal_env(data: Path, *, port: int, network_port: int) -> dict[str, str]:
+    """The environment of every `switchboard` process of one portal (no inherited SWITCHBOARD_*)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
+    env.update(
+        {
+            "SWITCHBOARD_DATA": str(data),
+            "SWITCHBOARD_PORT": str(port),
+            "SWITCHBOARD_NETWORK_PORT": str(network_port),
+            "SWITCHBOARD_DEMO": "1",
+            "SWITCHBOARD_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -97,23 +144,13 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+@contextmanager
+def launch_portal(data: Path) -> Iterator[Portal]:
+    """`certs`, `migrate`, `demo --load-only` into `data`, then `serve` until the block ends."""
     if not (REPO / "gateway" / "cli.py").is_file():
         pytest.skip("gateway/cli.py does not exist yet: the end-to-end portal cannot be started")
-    data = tmp_path_factory.mktemp("portal")
     port, network_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
-    env.update(
-        {
-            "SWITCHBOARD_DATA": str(data),
-            "SWITCHBOARD_PORT": str(port),
-            "SWITCHBOARD_NETWORK_PORT": str(network_port),
-            "SWITCHBOARD_DEMO": "1",
-            "SWITCHBOARD_LOG_LEVEL": "INFO",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
+    env = portal_env(data, port=port, network_port=network_port)
     log_path = data / "serve.log"
     info = Portal(
         base_url=f"https://127.0.0.1:{port}",
@@ -126,15 +163,26 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     run_cli(env, "certs")
     run_cli(env, "migrate")
     run_cli(env, "demo", "--load-only")
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            switchboard_command("serve"), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+    proc = start_server(env, log_path, "serve")
     try:
         wait_healthy(info.url("/healthz"), proc, info)
         yield info
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """One portal shared by the session's browser tests (they change its data: alice gets MFA)."""
+    with launch_portal(tmp_path_factory.mktemp("portal")) as info:
+        yield info
+
+
+@pytest.fixture(scope="module")
+def fresh_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """A portal of the module's own, its demo data exactly as `demo --load-only` left it."""
+    with launch_portal(tmp_path_factory.mktemp("fresh-portal")) as info:
+        yield info
 
 
 @pytest.fixture(scope="session")
