@@ -12,8 +12,7 @@ learns nothing about which resources exist.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,45 +21,19 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dispatcher.errors import PolicyDenied, ResourceUnavailable
-from dispatcher.policy import Decision
 from gateway.elements import TOKEN_PREFIX, Element, ElementRegistry
 from gateway.logs import AccessLogMiddleware, new_request_id
 from gateway.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
+from gateway.ports import ForwardingPort
 from gateway.tlsproto import peer_common_name
-from resources.kit.caller import Principal
 from resources.kit.errors import install_error_handlers, problem
-from resources.kit.manifest import Manifest, Plane
+from resources.kit.manifest import Plane
 
 log = logging.getLogger("gateway.network")
 
 PLANE: Plane = "network"
 WS_POLICY_VIOLATION = 1008
 WS_TRY_AGAIN_LATER = 1013
-
-
-class NetworkDispatcher(Protocol):
-    """The slice of dispatcher.core.Dispatcher the network plane uses."""
-
-    @property
-    def manifests(self) -> Mapping[str, Manifest]: ...
-
-    def decide(
-        self, *, principal: Principal | None, resource: str, method: str, path: str, plane: Plane = "customer"
-    ) -> Decision: ...
-
-    async def forward(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        *,
-        resource: str,
-        path: str,
-        principal: Principal,
-        plane: Plane,
-        session_ref: str | None,
-        request_id: str,
-    ) -> None: ...
 
 
 def _bearer(scope: Scope) -> str | None:
@@ -129,7 +102,7 @@ def _resource_path(rest: str) -> str | None:
 class Forwarder:
     """ASGI endpoint for `/{resource}/{rest:path}` (http and websocket)."""
 
-    def __init__(self, dispatcher: NetworkDispatcher, metrics: Metrics) -> None:
+    def __init__(self, dispatcher: ForwardingPort, metrics: Metrics) -> None:
         self.dispatcher = dispatcher
         self.metrics = metrics
 
@@ -184,9 +157,7 @@ class Forwarder:
             await self._refuse(scope, receive, send, exc.status, f"{resource} is not answering")
 
 
-def create_network_app(
-    *, dispatcher: NetworkDispatcher, elements: ElementRegistry, metrics: Metrics
-) -> ASGIApp:
+def create_network_app(*, dispatcher: ForwardingPort, elements: ElementRegistry, metrics: Metrics) -> ASGIApp:
     """The ASGI app served on the network port (TLS with optional client certs, tlsproto)."""
 
     async def metrics_endpoint(request: Request) -> Response:

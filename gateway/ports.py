@@ -23,17 +23,13 @@ class CallResultPort(Protocol):
     def json(self) -> Any: ...
 
 
-class DispatcherPort(Protocol):
+class ForwardingPort(Protocol):
     @property
     def manifests(self) -> Mapping[str, Manifest]: ...
 
     def decide(
         self, *, principal: Principal | None, resource: str, method: str, path: str, plane: Plane = "customer"
     ) -> Decision: ...
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
 
     async def forward(
         self,
@@ -48,6 +44,14 @@ class DispatcherPort(Protocol):
         session_ref: str | None,
         request_id: str,
     ) -> None: ...
+
+
+class DispatcherPort(ForwardingPort, Protocol):
+    """Everything the gateway uses: forwarding plus lifecycle, service calls and health."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
     async def call(
         self,

@@ -16,22 +16,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from e2e_support import DEMO_PASSWORD
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-    "--host-resolver-rules=MAP acme.localhost 127.0.0.1",
-]
-PASSWORD = "switchboard-demo"
 STEP = 30
 
 
@@ -40,18 +29,6 @@ class Portal(Protocol):  # the `portal` fixture of tests/e2e/conftest.py
 
 
 _B32 = re.compile(r"\b[A-Z2-7]{4}(?:[ -]?[A-Z2-7]{4}){3,}=*\b")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing (apt-get install -y chromium)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
@@ -77,7 +54,7 @@ def sign_in(page: Page, portal: Portal, username: str, *, start: str = "/") -> N
     page.goto(portal.url(start))
     expect(page).to_have_url(re.compile(r"/login(\?|$)"))
     page.fill("#username", username)
-    page.fill("#password", PASSWORD)
+    page.fill("#password", DEMO_PASSWORD)
     page.click("form[action='/login'] button[type=submit]")
 
 
@@ -132,7 +109,7 @@ def test_login_mfa_enrolment_and_second_factor(
     shot("login")
 
     page.fill("#username", "alice@globex")
-    page.fill("#password", PASSWORD)
+    page.fill("#password", DEMO_PASSWORD)
     page.click("form[action='/login'] button[type=submit]")
     expect(page).to_have_url(portal.url("/"))
     expect(page.locator(".brand__name")).to_have_text("Switchboard")

@@ -16,21 +16,10 @@ from typing import Protocol
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect, sync_playwright
+from e2e_support import DEMO_PASSWORD
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
-PASSWORD = "switchboard-demo"
 
 
 class Portal(Protocol):  # the `portal` fixture of tests/e2e/conftest.py
@@ -48,18 +37,6 @@ class Shots:
 
 ADMIN = "carol@initech"
 NEW_PASSWORD = "a-fresh-e2e-passphrase"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing (apt-get install -y chromium)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 class Console:
@@ -105,7 +82,7 @@ def new_page(browser: Browser, contexts: list[BrowserContext], console: Console)
     return page
 
 
-def sign_in(page: Page, portal: Portal, username: str, password: str = PASSWORD) -> None:
+def sign_in(page: Page, portal: Portal, username: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(portal.url("/login"))
     page.fill("#username", username)
     page.fill("#password", password)

@@ -6,7 +6,7 @@ import functools
 import secrets
 
 import pytest
-from conftest import Portal, run_cli
+from e2e_support import Portal, run_cli
 from spine_checks import Target, run_spine_checks
 
 pytestmark = pytest.mark.e2e

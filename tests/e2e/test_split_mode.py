@@ -23,7 +23,7 @@ import asyncpg
 import httpx
 import pytest
 import redis
-from conftest import Portal, free_port, portal_env, run_cli, start_server, stop, wait_healthy
+from e2e_support import Portal, free_port, portal_env, run_cli, start_server, stop, wait_healthy
 from spine_checks import GLOBEX, SESSION_COOKIE, Target, csrf_token, forged_assertion, login, run_spine_checks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]

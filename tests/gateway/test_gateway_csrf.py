@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from conftest import Env
+from gateway_support import Env
 
 from gateway.sessions import SESSION_COOKIE
 

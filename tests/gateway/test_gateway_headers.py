@@ -4,7 +4,7 @@ import re
 
 import httpx
 import pytest
-from conftest import Env
+from gateway_support import Env
 
 from gateway.headers import CSP
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import Env
+from gateway_support import Env
 
 from gateway.auth import GENERIC_LOGIN_ERROR, safe_next
 from gateway.sessions import SESSION_COOKIE

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import Env, principal
+from gateway_support import Env, principal
 
 
 async def test_unauthenticated_browser_redirected_with_next(env: Env) -> None:

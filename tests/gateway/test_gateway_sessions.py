@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 import redis.asyncio as aioredis
-from conftest import Clock, Env
+from gateway_support import Clock, Env
 
 from gateway.session_redis import RedisSessionStore
 from gateway.session_sql import SqlSessionStore
