@@ -6,7 +6,7 @@ codes alike) lock the account for `lockout_seconds`; a success resets the counte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -152,18 +152,7 @@ async def verify_token(*, tx: Tx, token: str) -> tuple[str, Principal] | None:
     if principal is None:
         return None
     row.last_used_at = tx.now
-    return row.id, Principal(
-        user_id=principal.user_id,
-        username=principal.username,
-        display_name=principal.display_name,
-        kind=principal.kind,
-        org_id=principal.org_id,
-        customer_id=principal.customer_id,
-        reseller_chain=principal.reseller_chain,
-        brand=principal.brand,
-        entitlements=narrow(principal.entitlements, row.actions),
-        mfa_enabled=principal.mfa_enabled,
-    )
+    return row.id, replace(principal, entitlements=narrow(principal.entitlements, row.actions))
 
 
 GATEWAY_EVENTS = frozenset(
