@@ -4,8 +4,16 @@ Branding is data (brand.toml: names, colours → CSS variables, logo) plus a Jin
 (brand templates → parent brand → base templates). Code never asks `if brand == …`.
 """
 
-from branding.loader import jinja_loader
+from branding.loader import BrandEnvironments, jinja_loader
 from branding.model import Brand, BrandError, brand_css
 from branding.registry import BUILTIN_BRANDS_DIR, BrandRegistry
 
-__all__ = ["BUILTIN_BRANDS_DIR", "Brand", "BrandError", "BrandRegistry", "brand_css", "jinja_loader"]
+__all__ = [
+    "BUILTIN_BRANDS_DIR",
+    "Brand",
+    "BrandEnvironments",
+    "BrandError",
+    "BrandRegistry",
+    "brand_css",
+    "jinja_loader",
+]

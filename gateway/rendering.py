@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import BaseLoader, Environment, FileSystemLoader
 from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse
 from starlette.types import Scope
 
-from branding import Brand, BrandRegistry, jinja_loader
+from branding import Brand, BrandEnvironments, BrandRegistry
 from resources.kit.caller import Principal
 from resources.kit.manifest import Manifest
 
@@ -48,18 +48,10 @@ class Renderer:
         self.brands = brands
         default: list[BaseLoader] = [FileSystemLoader(WEBUI_TEMPLATES)]
         self._base = base_loaders if base_loaders is not None else default
-        self._envs: dict[str, Environment] = {}
+        self._envs = BrandEnvironments(brands, self._base)
 
     def env(self, brand_id: str) -> Environment:
-        env = self._envs.get(brand_id)
-        if env is None:
-            env = Environment(
-                loader=jinja_loader(self.brands, brand_id, self._base),
-                autoescape=select_autoescape(default=True, default_for_string=True),
-                enable_async=False,
-            )
-            self._envs[brand_id] = env
-        return env
+        return self._envs.get(brand_id)
 
     def brand_for(self, scope: Scope, principal: Principal | None) -> Brand:
         if principal is not None:

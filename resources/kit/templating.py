@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import BaseLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from branding import Brand, BrandRegistry, jinja_loader
+from branding import Brand, BrandEnvironments, BrandRegistry
 from webui.paths import TEMPLATES_DIR
 
 PAGE_HEADER = "X-Switchboard-Page"
@@ -32,25 +32,14 @@ class ResourceTemplates:
     def __init__(self, resource_dir: Path, registry: BrandRegistry) -> None:
         self._templates_dir = resource_dir / "templates"
         self._registry = registry
-        self._envs: dict[str, Environment] = {}
+        self._envs = BrandEnvironments(registry, [FileSystemLoader([self._templates_dir, TEMPLATES_DIR])])
 
     def brand_for(self, request: Request) -> Brand:
         caller = getattr(request.state, "caller", None)
         return self._registry.find(getattr(caller, "brand", None))
 
     def environment(self, brand_id: str) -> Environment:
-        env = self._envs.get(brand_id)
-        if env is None:
-            base: list[BaseLoader] = [FileSystemLoader([self._templates_dir, TEMPLATES_DIR])]
-            env = Environment(
-                loader=jinja_loader(self._registry, brand_id, base),
-                autoescape=select_autoescape(default=True, default_for_string=True),
-                trim_blocks=True,
-                lstrip_blocks=True,
-                auto_reload=False,
-            )
-            self._envs[brand_id] = env
-        return env
+        return self._envs.get(brand_id)
 
     def render(
         self,
