@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from resources.directory import repository as repo
 from resources.directory.manifest import ACTIONS, SELF
 from resources.directory.models import Org, Role, RoleEntitlement, User
+from resources.kit.caller import Entitlement
 from resources.kit.db import unit_of_work
 from resources.kit.manifest import Action
 
@@ -64,8 +65,18 @@ USERS = (  # username, display name, org, role
 )
 
 
-def person_actions(actions: Iterable[Action]) -> list[str]:
-    return sorted({a.name for a in actions if a.scope_kind != "service"})
+# bob@globex: his own account plus toll-free viewing and editing on two of Globex's numbers only.
+BOB_NUMBERS = ("+18005550100", "+18005550101")
+SCOPED_GRANTS = {
+    "bob@globex": (
+        Entitlement(action="tollfree:view", scope=BOB_NUMBERS),
+        Entitlement(action="tollfree:edit-routing", scope=BOB_NUMBERS),
+    )
+}
+
+
+def person_actions(actions: Iterable[Action], *, staff: bool = True) -> list[str]:
+    return sorted({a.name for a in actions if a.scope_kind != "service" and (staff or not a.staff_only)})
 
 
 async def _seed(
@@ -95,7 +106,8 @@ async def _seed(
                     )
                 )
                 await session.flush()
-        roles = [(*r, admin_actions) for r in ADMIN_ROLES]
+        customer_actions = person_actions(actions, staff=False)
+        roles = [(*r, customer_actions if r[0] == "customer-admin" else admin_actions) for r in ADMIN_ROLES]
         roles.append(("customer-user", "Customer user", "Own account only", [SELF]))
         for role_id, name, description, role_actions in roles:
             if await session.get(Role, role_id) is None:
@@ -147,6 +159,11 @@ async def load_demo(
                 )
                 session.add(user)
                 await session.flush()
-                await repo.replace_grants(session, user_id=user.id, role_ids=[role_id], entitlements=())
+                await repo.replace_grants(
+                    session,
+                    user_id=user.id,
+                    role_ids=[role_id],
+                    entitlements=SCOPED_GRANTS.get(username, ()),
+                )
             ids[username] = user.id
     return ids

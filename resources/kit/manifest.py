@@ -31,6 +31,8 @@ class Action:
     name: str
     description: str
     scope_kind: ScopeKind = "tenant"
+    # Only provider/reseller staff may hold it (e.g. defining trunks); customer roles never do.
+    staff_only: bool = False
 
     def __post_init__(self) -> None:
         resource, _, verb = self.name.partition(":")

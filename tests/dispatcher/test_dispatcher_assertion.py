@@ -99,3 +99,27 @@ def test_each_mint_has_a_fresh_jti(signer: AssertionSigner) -> None:
     mint = lambda: signer.mint(audience="x", principal=p, plane="service", session_ref=None, request_id=None)  # noqa: E731
     tokens = {segments(mint())[1]["jti"] for _ in range(20)}
     assert len(tokens) == 20
+
+
+def test_element_assertions_are_reused_for_half_their_lifetime() -> None:
+    signer = AssertionSigner(SigningKeys.from_jwks(new_signing_jwk()), ttl=60)
+    switch = make_principal("tollfree:route-query", user_id="element:kamailio", kind="element")
+    kw = {"audience": "tollfree", "principal": switch, "plane": "network", "session_ref": None}
+    first = signer.mint(**kw, request_id="r-1", now=1000)  # type: ignore[arg-type]
+    assert signer.mint(**kw, request_id="r-2", now=1029) == first  # type: ignore[arg-type]
+    renewed = signer.mint(**kw, request_id="r-3", now=1030)  # type: ignore[arg-type]
+    assert renewed != first
+    assert (segments(first)[1]["rid"], segments(first)[1]["exp"]) == (None, 1060)
+    assert (segments(renewed)[1]["iat"], segments(renewed)[1]["exp"]) == (1030, 1090)
+    other = signer.mint(**{**kw, "audience": "traffic"}, request_id=None, now=1031)  # type: ignore[arg-type]
+    assert segments(other)[1]["aud"] == "traffic"
+
+
+def test_person_assertions_are_never_reused() -> None:
+    signer = AssertionSigner(SigningKeys.from_jwks(new_signing_jwk()), ttl=60)
+    alice = make_principal("tollfree:view")
+    kw = {"audience": "tollfree", "principal": alice, "plane": "customer", "session_ref": "s1"}
+    a = signer.mint(**kw, request_id="r-1", now=1000)  # type: ignore[arg-type]
+    b = signer.mint(**kw, request_id="r-1", now=1000)  # type: ignore[arg-type]
+    assert a != b
+    assert segments(a)[1]["jti"] != segments(b)[1]["jti"]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from dispatcher.registry import load_manifests
 from resources.directory import authn
 from resources.directory.context import Context, Tx, transaction
 from resources.directory.demo import load_demo
@@ -21,6 +22,8 @@ from resources.kit.migrate import upgrade
 
 TREE = Path(__file__).resolve().parents[3] / "resources" / "directory" / "migrations"
 START = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+ALL_ACTIONS = tuple(a for m in load_manifests().values() for a in m.actions)
 
 
 @dataclass
@@ -96,7 +99,8 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
     engine = create_engine(url=settings.database_url, schema=None)
     clock = Clock()
     ctx = Context.build(settings=settings, maker=create_sessionmaker(engine), clock=clock)
-    ids = await load_demo(maker=ctx.maker, hasher=ctx.hasher)
+    # Every manifest's actions, as `switchboard demo` seeds them (bob holds scoped tollfree grants).
+    ids = await load_demo(maker=ctx.maker, hasher=ctx.hasher, actions=ALL_ACTIONS)
     yield Env(ctx=ctx, clock=clock, bus=bus, ids=ids)
     await engine.dispose()
 

@@ -175,13 +175,20 @@ async def test_principal_resolution(env: Env) -> None:
     )
     assert (bob.kind, bob.customer_id, bob.reseller_chain, bob.brand) == ("customer", "globex", (), "default")
     assert (admin.kind, admin.reseller_chain, admin.brand) == ("provider", (), "default")
-    assert bob.entitlements == (Entitlement(action="directory:self"),)
+    assert set(bob.entitlements) == {
+        Entitlement(action="directory:self"),
+        Entitlement(action="tollfree:view", scope=("+18005550100", "+18005550101")),
+        Entitlement(action="tollfree:edit-routing", scope=("+18005550100", "+18005550101")),
+    }
+    # a customer admin holds every person action except the staff-only ones (manage-numbers)
     assert [e.action for e in carol.entitlements] == [
         "directory:manage-entitlements",
         "directory:manage-users",
         "directory:self",
         "directory:view-audit",
         "directory:view-users",
+        "tollfree:edit-routing",
+        "tollfree:view",
     ]
 
 

@@ -116,7 +116,7 @@ async def test_escalation_refused(client: httpx.AsyncClient, env: Env, verifier:
             "roles": ["customer-user"],
             "entitlements": [
                 {"action": "directory:authenticate", "scope": None},
-                {"action": "tollfree:edit-routing", "scope": None},
+                {"action": "tollfree:manage-numbers", "scope": None},
             ],
         },
         headers=as_("alice@globex"),
@@ -129,7 +129,7 @@ async def test_escalation_refused(client: httpx.AsyncClient, env: Env, verifier:
         },
         {
             "field": "entitlements[1].action",
-            "message": "You cannot grant tollfree:edit-routing: you do not hold it on that scope.",
+            "message": "You cannot grant tollfree:manage-numbers: you do not hold it on that scope.",
         },
     ]
     # bob may grant entitlements but does not manage users: he cannot hand out manage-users

@@ -6,12 +6,15 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from directory_fixtures import Env
+from directory_fixtures import ALL_ACTIONS, Env
 
 from resources.directory import account, authn, service
+from resources.directory.demo import person_actions
 from resources.directory.models import ApiToken
 from resources.kit.caller import Entitlement
 from resources.kit.errors import ValidationFailed
+
+ALL_PERSON_ACTIONS = person_actions(ALL_ACTIONS)
 
 
 async def test_create_verify_revoke(env: Env) -> None:
@@ -31,7 +34,7 @@ async def test_create_verify_revoke(env: Env) -> None:
     assert verified is not None
     assert verified[0] == row.id
     assert verified[1].user_id == env.ids["alice@globex"]
-    assert len(verified[1].entitlements) == 5
+    assert len(verified[1].entitlements) == 7  # 5 directory + tollfree:view + tollfree:edit-routing
     async with env.tx(write=False) as tx:
         stored = await tx.session.get(ApiToken, row.id)
         assert stored is not None
@@ -88,7 +91,10 @@ async def test_token_caller_is_limited_by_its_narrowing(env: Env) -> None:
 async def test_cli_issues_token_for_a_user(env: Env) -> None:
     async with env.tx() as tx:
         row, token = await account.create_token_for(
-            tx=tx, caller=service.system_caller(), user_id=env.ids["bob@globex"], name="cli"
+            tx=tx,
+            caller=service.system_caller(actions=ALL_PERSON_ACTIONS),
+            user_id=env.ids["bob@globex"],
+            name="cli",
         )
     async with env.tx() as tx:
         verified = await authn.verify_token(tx=tx, token=token)

@@ -247,3 +247,45 @@ def test_broken_file_keeps_previous_keys(tmp_path: Path, keys: SigningKeys) -> N
     assert verifier.verify(mint(keys), now=NOW).subject == "u-bob"
     write_jwks(path, SigningKeys.from_jwks(new_signing_jwk()))  # a later good file is picked up
     assert reason(verifier, mint(keys)) == "unknown kid"
+
+
+ELEMENT = Principal(
+    user_id="element:kamailio",
+    username="kamailio",
+    display_name="kamailio",
+    kind="element",
+    org_id="switchboard",
+    customer_id=None,
+    reseller_chain=(),
+    brand="default",
+    entitlements=(Entitlement(action="tollfree:route-query"),),
+)
+
+
+def element_token(keys: SigningKeys, *, now: float = NOW) -> str:
+    return AssertionSigner(keys).mint(
+        audience="tollfree", principal=ELEMENT, plane="network", session_ref=None, request_id=None, now=now
+    )
+
+
+def test_element_verification_is_cached_until_expiry(keys: SigningKeys, verifier: AssertionVerifier) -> None:
+    token = element_token(keys)
+    first = verifier.verify(token, now=NOW)
+    assert verifier.verify(token, now=NOW + 65) is first  # cached: same object, within exp + leeway
+    assert reason(verifier, token, now=NOW + 66) == "expired"
+
+
+def test_retired_key_drops_cached_element_assertions(tmp_path: Path) -> None:
+    old, new = SigningKeys.from_jwks(new_signing_jwk()), SigningKeys.from_jwks(new_signing_jwk())
+    path = tmp_path / "jwks.json"
+    write_jwks(path, new, old)
+    verifier = AssertionVerifier.from_file(path, audience="tollfree")
+    token = element_token(old)
+    assert verifier.verify(token, now=NOW).subject == "element:kamailio"
+    write_jwks(path, new)  # previous key retired: the cached verification must not outlive it
+    assert reason(verifier, token) == "unknown kid"
+
+
+def test_person_assertions_are_not_cached(keys: SigningKeys, verifier: AssertionVerifier) -> None:
+    token = mint(keys)
+    assert verifier.verify(token, now=NOW) is not verifier.verify(token, now=NOW)
