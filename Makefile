@@ -18,11 +18,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/switchboard demo
 
-## system-deps: Debian packages the tests drive for real (Chromium for Playwright)
+## system-deps: Debian packages the tests drive for real: Chromium (Playwright), Kamailio 5.6 and
+## SIPp (the toll-free switch integration test)
+SYSTEM_PACKAGES := chromium kamailio kamailio-utils-modules kamailio-extra-modules kamailio-json-modules sip-tester
 system-deps:
-	@command -v chromium >/dev/null || { \
-	  echo "installing Debian chromium for the browser tests"; \
-	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 ## services: make sure the local PostgreSQL and Redis the split-mode tests use are answering
 services:

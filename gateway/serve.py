@@ -165,7 +165,7 @@ def _uvicorn_config(
 
 
 async def serve_portal(config: Config) -> None:
-    from gateway.tlsproto import PeerCertH11Protocol
+    from gateway.tlsproto import peer_cert_protocol
 
     portal = build_portal(config)
     certs = config.certs_dir
@@ -186,7 +186,7 @@ async def serve_portal(config: Config) -> None:
         host=config.network_host,
         port=config.network_port,
         lifespan="off",
-        http=PeerCertH11Protocol,
+        http=peer_cert_protocol(),
         tls=tls_server_kwargs(
             certfile=certs / "gateway.pem",
             keyfile=certs / "gateway-key.pem",

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -86,21 +87,25 @@ class TLSScopeApp:
         await self.app(scope, receive, send)
 
 
-class PeerCertH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol plus the TLS extension, for HTTP and for websocket upgrades."""
+class _PeerCert:
+    """Mixin for a uvicorn HTTP protocol: the TLS extension on every request of the connection."""
 
     _tls: dict[str, Any] | None = None
+    app: ASGIApp
+    ws_protocol_class: type[asyncio.Protocol] | None
 
     def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
+        super().connection_made(transport)  # type: ignore[misc]
         self._tls = tls_info(transport)
         if self._tls is not None:
             self.app = TLSScopeApp(self.app, self._tls)
 
-    def handle_websocket_upgrade(self, event: Any) -> None:
+    @contextmanager
+    def _websocket_with_tls(self) -> Iterator[bool]:
+        """Swap in a ws protocol factory that wraps the app too (yields False: nothing to do)."""
         original, info = self.ws_protocol_class, self._tls
         if original is None or info is None:
-            super().handle_websocket_upgrade(event)
+            yield False
             return
 
         def with_tls(**kwargs: Any) -> Any:
@@ -111,9 +116,33 @@ class PeerCertH11Protocol(H11Protocol):
 
         self.ws_protocol_class = cast("type[asyncio.Protocol]", with_tls)
         try:
-            super().handle_websocket_upgrade(event)
+            yield True
         finally:
             self.ws_protocol_class = original
+
+
+class PeerCertH11Protocol(_PeerCert, H11Protocol):
+    """uvicorn's h11 protocol plus the TLS extension, for HTTP and for websocket upgrades."""
+
+    def handle_websocket_upgrade(self, event: Any) -> None:
+        with self._websocket_with_tls():
+            super().handle_websocket_upgrade(event)
+
+
+def peer_cert_protocol() -> type[asyncio.Protocol]:
+    """The fastest available protocol with the TLS extension: httptools (C parser) when
+    installed, else h11."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:  # pragma: no cover - httptools is a declared dependency
+        return PeerCertH11Protocol
+
+    class PeerCertHttpToolsProtocol(_PeerCert, HttpToolsProtocol):
+        def handle_websocket_upgrade(self) -> None:
+            with self._websocket_with_tls():
+                super().handle_websocket_upgrade()
+
+    return PeerCertHttpToolsProtocol
 
 
 ClientCert = Literal["optional"] | bool

@@ -20,7 +20,7 @@ from certs.generate import CertsReport
 from gateway.elements import ElementRegistry, add_element
 from gateway.metrics import Metrics
 from gateway.network import create_network_app
-from gateway.tlsproto import PeerCertH11Protocol, peer_common_name, tls_server_kwargs
+from gateway.tlsproto import PeerCertH11Protocol, peer_cert_protocol, peer_common_name, tls_server_kwargs
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ async def echo_app(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": json.dumps(body).encode()})
 
 
-async def _serve(app: Any, pki: CertsReport) -> AsyncIterator[int]:
+async def _serve(app: Any, pki: CertsReport, http: Any = PeerCertH11Protocol) -> AsyncIterator[int]:
     kwargs = tls_server_kwargs(
         certfile=pki.network.cert,
         keyfile=pki.network.key,
@@ -61,7 +61,7 @@ async def _serve(app: Any, pki: CertsReport) -> AsyncIterator[int]:
         require_client_cert="optional",
     )
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="off", log_config=None, http=PeerCertH11Protocol, **kwargs
+        app, host="127.0.0.1", port=0, lifespan="off", log_config=None, http=http, **kwargs
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -77,9 +77,15 @@ async def _serve(app: Any, pki: CertsReport) -> AsyncIterator[int]:
         await task
 
 
-@pytest.fixture
-async def echo_port(pki: CertsReport) -> AsyncIterator[int]:
-    async for port in _serve(echo_app, pki):
+@pytest.fixture(params=["h11", "httptools"])
+async def echo_port(pki: CertsReport, request: pytest.FixtureRequest) -> AsyncIterator[int]:
+    """Both protocol flavours: h11 (fallback) and httptools (what `serve` picks when installed)."""
+    http = PeerCertH11Protocol if request.param == "h11" else peer_cert_protocol()
+    assert (
+        http.__name__
+        == {"h11": "PeerCertH11Protocol", "httptools": "PeerCertHttpToolsProtocol"}[request.param]
+    )
+    async for port in _serve(echo_app, pki, http):
         yield port
 
 
