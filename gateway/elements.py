@@ -15,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,15 +112,19 @@ def remove_element(path: Path, *, name: str) -> bool:
 
 
 class ElementRegistry:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, recheck: float = 1.0) -> None:
+        """`recheck`: seconds between looks at the file (an added or removed element applies
+        within that time; the switch's per-call requests must not each cost a stat)."""
         self.path = path
+        self.recheck = recheck
         self._elements: dict[str, Element] = {}
         self._stamp: tuple[int, int, int] | None = None
         self._loaded = False
+        self._checked = 0.0
 
     @classmethod
-    def load(cls, path: Path) -> ElementRegistry:
-        registry = cls(path)
+    def load(cls, path: Path, *, recheck: float = 1.0) -> ElementRegistry:
+        registry = cls(path, recheck=recheck)
         registry._refresh()
         return registry
 
@@ -131,6 +136,10 @@ class ElementRegistry:
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def _refresh(self) -> None:
+        now = time.monotonic()
+        if self._loaded and now - self._checked < self.recheck:
+            return
+        self._checked = now
         stamp = self._stat()
         if self._loaded and stamp == self._stamp:
             return

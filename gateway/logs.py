@@ -8,11 +8,14 @@ query string), status, duration and request id — never headers, cookies or bod
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import json
 import logging
 import secrets
 import sys
 import time
+from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -62,8 +65,15 @@ def configure_logging(level: str | int = "INFO") -> None:
     access.disabled = True
 
 
+@functools.cache
+def _request_ids() -> tuple[str, Iterator[int]]:
+    return secrets.token_hex(4), itertools.count(1)
+
+
 def new_request_id() -> str:
-    return secrets.token_hex(8)
+    """16 hex digits, unique per process run (random prefix + counter): correlation, not a secret."""
+    prefix, counter = _request_ids()
+    return f"{prefix}{next(counter) & 0xFFFFFFFF:08x}"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

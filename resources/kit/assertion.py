@@ -105,9 +105,9 @@ class AssertionVerifier:
 
     @classmethod
     def from_file(
-        cls, path: Path, *, audience: str, issuer: str = ISSUER, leeway: int = 5
+        cls, path: Path, *, audience: str, issuer: str = ISSUER, leeway: int = 5, recheck: float = 1.0
     ) -> FileAssertionVerifier:
-        return FileAssertionVerifier(path, audience=audience, issuer=issuer, leeway=leeway)
+        return FileAssertionVerifier(path, audience=audience, issuer=issuer, leeway=leeway, recheck=recheck)
 
     @property
     def kids(self) -> frozenset[str]:
@@ -196,8 +196,12 @@ class FileAssertionVerifier(AssertionVerifier):
     A file that cannot be read or parsed keeps the keys loaded before (logged), and is retried
     on the next request."""
 
-    def __init__(self, path: Path, *, audience: str, issuer: str = ISSUER, leeway: int = 5) -> None:
+    def __init__(
+        self, path: Path, *, audience: str, issuer: str = ISSUER, leeway: int = 5, recheck: float = 1.0
+    ) -> None:
         self.path = path
+        self.recheck = recheck  # seconds between looks at the file (a rotation applies within it)
+        self._checked = time.monotonic()
         self._stamp = self._stat()
         super().__init__(json.loads(path.read_text()), audience=audience, issuer=issuer, leeway=leeway)
         self._lock = threading.Lock()
@@ -210,6 +214,10 @@ class FileAssertionVerifier(AssertionVerifier):
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def _refresh(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < self.recheck:
+            return
+        self._checked = now
         stamp = self._stat()
         if stamp is None or stamp == self._stamp:
             return

@@ -112,4 +112,12 @@ class Manifest:
         raise KeyError(name)
 
     def rules_for(self, plane: Plane) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.plane == plane)
+        return self._rules_by_plane.get(plane, ())
+
+    @cached_property
+    def _rules_by_plane(self) -> dict[str, tuple[Rule, ...]]:
+        """Per plane, in manifest order (decide() runs for every request, the switch's included)."""
+        out: dict[str, tuple[Rule, ...]] = {}
+        for rule in self.rules:
+            out[rule.plane] = (*out.get(rule.plane, ()), rule)
+        return out

@@ -69,7 +69,7 @@ def test_by_common_name(tmp_path: Path) -> None:
 
 def test_reloads_when_the_file_changes(tmp_path: Path) -> None:
     path = tmp_path / "elements.json"
-    registry = ElementRegistry.load(path)
+    registry = ElementRegistry.load(path, recheck=0)
     assert registry.elements == ()
     first = add_element(path, name="sim", actions=[])
     assert registry.authenticate_token(first) is not None
@@ -91,3 +91,14 @@ def test_reloads_when_the_file_changes(tmp_path: Path) -> None:
 def test_add_validates(tmp_path: Path, name: str, actions: list[str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         add_element(tmp_path / "elements.json", name=name, actions=actions)
+
+
+def test_looks_at_the_file_at_most_once_per_recheck_interval(tmp_path: Path) -> None:
+    path = tmp_path / "elements.json"
+    token = add_element(path, name="sim", actions=[])
+    registry = ElementRegistry.load(path, recheck=3600)
+    assert registry.authenticate_token(token) is not None
+    remove_element(path, name="sim")
+    assert registry.authenticate_token(token) is not None  # not re-read within the interval
+    registry.recheck = 0
+    assert registry.authenticate_token(token) is None

@@ -223,7 +223,7 @@ def test_rotation_via_file(tmp_path: Path) -> None:
     old, new = SigningKeys.from_jwks(new_signing_jwk()), SigningKeys.from_jwks(new_signing_jwk())
     path = tmp_path / "jwks.json"
     write_jwks(path, old)
-    verifier = AssertionVerifier.from_file(path, audience="tollfree")
+    verifier = AssertionVerifier.from_file(path, audience="tollfree", recheck=0)
     old_token, new_token = mint(old), mint(new)
     assert verifier.verify(old_token, now=NOW).subject == "u-bob"
     assert reason(verifier, new_token) == "unknown kid"
@@ -240,7 +240,7 @@ def test_rotation_via_file(tmp_path: Path) -> None:
 def test_broken_file_keeps_previous_keys(tmp_path: Path, keys: SigningKeys) -> None:
     path = tmp_path / "jwks.json"
     write_jwks(path, keys)
-    verifier = AssertionVerifier.from_file(path, audience="tollfree")
+    verifier = AssertionVerifier.from_file(path, audience="tollfree", recheck=0)
     tmp = tmp_path / "broken"
     tmp.write_text("{not json")
     os.replace(tmp, path)
@@ -279,7 +279,7 @@ def test_retired_key_drops_cached_element_assertions(tmp_path: Path) -> None:
     old, new = SigningKeys.from_jwks(new_signing_jwk()), SigningKeys.from_jwks(new_signing_jwk())
     path = tmp_path / "jwks.json"
     write_jwks(path, new, old)
-    verifier = AssertionVerifier.from_file(path, audience="tollfree")
+    verifier = AssertionVerifier.from_file(path, audience="tollfree", recheck=0)
     token = element_token(old)
     assert verifier.verify(token, now=NOW).subject == "element:kamailio"
     write_jwks(path, new)  # previous key retired: the cached verification must not outlive it
@@ -289,3 +289,14 @@ def test_retired_key_drops_cached_element_assertions(tmp_path: Path) -> None:
 def test_person_assertions_are_not_cached(keys: SigningKeys, verifier: AssertionVerifier) -> None:
     token = mint(keys)
     assert verifier.verify(token, now=NOW) is not verifier.verify(token, now=NOW)
+
+
+def test_jwks_file_is_looked_at_most_once_per_recheck_interval(tmp_path: Path) -> None:
+    old, new = SigningKeys.from_jwks(new_signing_jwk()), SigningKeys.from_jwks(new_signing_jwk())
+    path = tmp_path / "jwks.json"
+    write_jwks(path, old)
+    verifier = AssertionVerifier.from_file(path, audience="tollfree", recheck=3600)
+    write_jwks(path, new)
+    assert reason(verifier, mint(new)) == "unknown kid"  # not re-read within the interval
+    verifier.recheck = 0
+    assert verifier.verify(mint(new), now=NOW).subject == "u-bob"
