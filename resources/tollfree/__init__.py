@@ -1,0 +1,1 @@
+"""The toll-free resource: numbers, routing plans (CPR trees), templates, labels, the SCP."""

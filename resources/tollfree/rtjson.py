@@ -1,0 +1,64 @@
+"""An `Answer` as Kamailio `rtjson` (serial routing: primary first, then route-advance).
+
+A route answer becomes one route per destination; `fr_inv_timer` is the ring timeout, so an
+unanswered call advances to the next destination. A reject (and an announcement when there is no
+media server) has no routes: kamailio.cfg replies ``switchboard.code`` itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from resources.tollfree.compiler import Answer
+
+FR_TIMER_MS = 3000  # no provisional reply from a destination within 3 s → next destination
+NO_MEDIA_SERVER = 480
+
+
+def to_rtjson(
+    answer: Answer,
+    *,
+    announce_uri: str | None,
+    number: str | None = None,
+    version: int | None = None,
+    fr_timer_ms: int = FR_TIMER_MS,
+) -> dict[str, Any]:
+    """Kamailio rtjson for `answer`. `number` (the dialled TFN) and `version` (the routing
+    record's version) go into each route's ``X-Switchboard-Route`` header and the summary."""
+    routes: list[dict[str, Any]] = []
+    code, reason = answer.code, answer.reason
+    if answer.outcome == "route":
+        for d in answer.destinations:
+            routes.append(
+                {
+                    "uri": d.uri,
+                    "headers": {"extra": _route_header(number, version, f"dest={d.dest}")},
+                    "fr_timer": fr_timer_ms,
+                    "fr_inv_timer": d.ring_timeout * 1000,
+                }
+            )
+    elif answer.outcome == "announce":
+        treatment = answer.treatment or ""
+        if announce_uri is None:
+            code = NO_MEDIA_SERVER
+            reason = reason or f"announcement {treatment} (no media server)"
+        else:
+            routes.append(
+                {
+                    "uri": announce_uri.format(treatment=treatment),
+                    "headers": {"extra": _route_header(number, version, f"treatment={treatment}")},
+                    "fr_timer": fr_timer_ms,
+                    "fr_inv_timer": 60_000,
+                }
+            )
+    return {
+        "version": "1.0",
+        "routing": "serial",
+        "routes": routes,
+        "switchboard": {"outcome": answer.outcome, "code": code, "reason": reason, "version": version},
+    }
+
+
+def _route_header(number: str | None, version: int | None, what: str) -> str:
+    parts = [number or "-", f"v={version if version is not None else '-'}", what]
+    return f"X-Switchboard-Route: {';'.join(parts)}\r\n"
