@@ -177,6 +177,18 @@
     };
   }
 
+  /* tollfree editor: a <dialog data-tf-dialog> swapped in by htmx opens as a modal dialog, so
+   * the keyboard focus moves into it (Escape and its Cancel button close it natively). */
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail && event.detail.elt;
+    if (!root || !root.querySelectorAll) return;
+    var dialogs = Array.prototype.slice.call(root.querySelectorAll("dialog[data-tf-dialog]"));
+    if (root.matches && root.matches("dialog[data-tf-dialog]")) dialogs.push(root);
+    dialogs.forEach(function (dialog) {
+      if (!dialog.open && dialog.isConnected && typeof dialog.showModal === "function") dialog.showModal();
+    });
+  });
+
   window.Portal = { connect: connect, csrfToken: csrfToken, addCsrfInputs: addCsrfInputs };
 
   if (document.readyState === "loading") {

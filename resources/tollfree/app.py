@@ -1,0 +1,91 @@
+"""`create_app(settings)`: the toll-free resource as an ASGI app.
+
+Routes: `/healthz`, the JSON API (routes.py), the pages (views.py) and the network plane
+(network.py: the SCP's route queries). The lifespan owns the engine and runs the SCP runtime
+(initial load, bus subscriber, scheduler, resync); it runs no migrations (`switchboard migrate`
+does)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from resources.kit.errors import install_error_handlers
+from resources.kit.settings import ResourceSettings
+from resources.tollfree import network, routes, views
+from resources.tollfree.context import Context, open_context
+from resources.tollfree.runtime import run_scp
+from resources.tollfree.settings import TollfreeSettings
+
+RESOURCE_DIR = Path(__file__).resolve().parent
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(
+    settings: ResourceSettings,
+    *,
+    verifier: Any = None,
+    templates: Any = None,
+    context: Context | None = None,
+    run_runtime: bool = True,
+) -> Starlette:
+    """`verifier` (assertion checking) defaults to the dispatcher's JWKS at `settings.jwks_path`;
+    `templates` to the branded ResourceTemplates; `context` (tests) replaces the lifespan's
+    engine and context; `run_runtime=False` (tests) leaves the SCP runtime out of the lifespan."""
+    from resources.kit.middleware import AssertionMiddleware
+
+    tollfree = TollfreeSettings.from_resource(settings)
+    if templates is None:
+        from branding import BUILTIN_BRANDS_DIR, BrandRegistry
+        from resources.kit.templating import ResourceTemplates
+
+        dirs = [BUILTIN_BRANDS_DIR, *([tollfree.brands_dir] if tollfree.brands_dir else [])]
+        templates = ResourceTemplates(RESOURCE_DIR, BrandRegistry.load(dirs))
+    if verifier is None:
+        from resources.kit.assertion import AssertionVerifier
+
+        verifier = AssertionVerifier.from_file(
+            tollfree.jwks_path, audience=tollfree.name, issuer=tollfree.issuer
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if context is not None:
+            app.state.ctx = context
+            if run_runtime:
+                async with run_scp(context):
+                    yield
+            else:
+                yield
+            return
+        async with open_context(tollfree) as (ctx, engine):
+            app.state.ctx, app.state.engine = ctx, engine
+            async with run_scp(ctx):
+                yield
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            # the switch's per-call query first: Starlette matches routes in order
+            *network.routes(),
+            *routes.routes(),
+            *views.routes(),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.templates = templates
+    if context is not None:
+        app.state.ctx = context
+    install_error_handlers(app)
+    app.add_middleware(AssertionMiddleware, verifier=verifier)
+    return app

@@ -1,0 +1,205 @@
+"""The SCP on the network plane (contract "SCP answers"): the per-call route query and status.
+
+    POST /network/route[?format=json|rtjson]   {"dnis", "ani", "ts", "callid"}
+    GET  /network/status
+
+This is the hot path of every toll-free call, so the endpoints are plain ASGI apps: one
+``json.loads`` of the body, a synchronous ``ScpStore.route``, one ``json.dumps`` of the answer.
+The kit's AssertionMiddleware has already checked the assertion and the network plane.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from resources.kit.errors import ValidationFailed, problem
+from resources.tollfree.answer import answer_json
+from resources.tollfree.compiler import Query
+from resources.tollfree.rtjson import to_rtjson
+from resources.tollfree.scp import RouteResult, ScpStore
+
+MAX_BODY = 16_384
+MAX_CALL_ID = 256
+MAX_TS = 253_402_300_800.0  # 10000-01-01T00:00:00Z
+
+_NANP = re.compile(r"(?:\+1|1)?([2-9][0-9]{9})")
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+
+MESSAGES = {
+    "json": "the body is not valid JSON",
+    "body": "the body must be a JSON object",
+    "dnis": "dnis must be a North American number like +18005550100, 18005550100 or 8005550100",
+    "ani": "ani must be a phone number like +13125550100 or 3125550100, or null",
+    "ts": "ts must be a time in epoch seconds (a number) or null",
+    "callid": f"callid must be a string of at most {MAX_CALL_ID} characters, or null",
+    "format": "format must be json or rtjson",
+}
+
+
+def normalise_dnis(value: Any) -> str | None:
+    """``+18005550100`` / ``18005550100`` / ``8005550100`` → ``+18005550100``; None when invalid."""
+    if not isinstance(value, str):
+        return None
+    match = _NANP.fullmatch(value)
+    return "+1" + match.group(1) if match else None
+
+
+def normalise_ani(value: Any) -> tuple[bool, str | None]:
+    """(ok, E.164 or None). NANP numbers in any of the dnis forms; other E.164 numbers as given;
+    null/absent/"" = no calling number."""
+    if value is None or value == "":
+        return True, None
+    if not isinstance(value, str):
+        return False, None
+    match = _NANP.fullmatch(value)
+    if match:
+        return True, "+1" + match.group(1)
+    if _E164.fullmatch(value):
+        return True, value
+    return False, None
+
+
+def parse_query(raw: bytes, *, now: float) -> Query | list[dict[str, str]]:
+    """The body as a Query, or the field errors (422)."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return [{"field": "body", "message": MESSAGES["json"]}]
+    if not isinstance(data, dict):
+        return [{"field": "body", "message": MESSAGES["body"]}]
+    errors: list[dict[str, str]] = []
+    dnis = normalise_dnis(data.get("dnis"))
+    if dnis is None:
+        errors.append({"field": "dnis", "message": MESSAGES["dnis"]})
+    ok, ani = normalise_ani(data.get("ani"))
+    if not ok:
+        errors.append({"field": "ani", "message": MESSAGES["ani"]})
+    ts = data.get("ts")
+    if ts is None:
+        ts = now
+    elif (
+        isinstance(ts, bool)
+        or not isinstance(ts, int | float)
+        or not math.isfinite(ts)
+        or not 0 <= ts < MAX_TS
+    ):
+        errors.append({"field": "ts", "message": MESSAGES["ts"]})
+    call_id = data.get("callid")
+    if call_id is not None and (not isinstance(call_id, str) or len(call_id) > MAX_CALL_ID):
+        errors.append({"field": "callid", "message": MESSAGES["callid"]})
+    if errors or dnis is None:
+        return errors
+    return Query(dnis=dnis, ani=ani, ts=float(ts), call_id=call_id)
+
+
+def answer_body(query: Query, result: RouteResult) -> dict[str, Any]:
+    """`?format=json`: the query echoed, the version that answered, the answer."""
+    return {
+        "number": query.dnis,
+        "call_id": query.call_id,
+        "ts": query.ts,
+        "version": result.version,
+        "version_id": result.version_id,
+        **answer_json(result.answer),
+    }
+
+
+def rtjson_body(query: Query, result: RouteResult, *, announce_uri: str | None) -> dict[str, Any]:
+    """`?format=rtjson`: Kamailio's rtjson, each route tagged with number, version, destination."""
+    return to_rtjson(result.answer, announce_uri=announce_uri, number=query.dnis, version=result.version)
+
+
+def _format(scope: Scope) -> str | None:
+    raw: bytes = scope.get("query_string", b"")
+    if not raw:
+        return "json"
+    value = "json"
+    for key, item in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        if key == "format":
+            value = item
+    return value if value in ("json", "rtjson") else None
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body, or None when it is larger than MAX_BODY or the client went away."""
+    message = await receive()
+    if message["type"] != "http.request":
+        return None
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):
+        return body if len(body) <= MAX_BODY else None
+    chunks = [body]
+    size = len(body)
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _send_json(send: Send, status: int, payload: Any) -> None:
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*_JSON_HEADERS, (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class RouteEndpoint:
+    """POST /network/route — an ASGI app (no Request object, no pydantic)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ctx = scope["app"].state.ctx
+        store: ScpStore = ctx.scp
+        fmt = _format(scope)
+        raw = await _read_body(receive)
+        if raw is None:
+            await problem(413, detail=f"the body must be at most {MAX_BODY} bytes")(scope, receive, send)
+            return
+        errors: list[dict[str, str]] = []
+        if fmt is None:
+            errors.append({"field": "format", "message": MESSAGES["format"]})
+        parsed = parse_query(raw, now=store.now())
+        if isinstance(parsed, list):
+            errors += parsed
+        if errors or isinstance(parsed, list) or fmt is None:
+            await ValidationFailed(errors).response()(scope, receive, send)
+            return
+        result = store.route(parsed)
+        if fmt == "json":
+            payload = answer_body(parsed, result)
+        else:
+            payload = rtjson_body(parsed, result, announce_uri=ctx.settings.announce_uri)
+        await _send_json(send, 200, payload)
+
+
+class StatusEndpoint:
+    """GET /network/status — what the SCP has loaded."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _send_json(send, 200, scope["app"].state.ctx.scp.status())
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/network/route", RouteEndpoint(), methods=["POST"]),
+        Route("/network/status", StatusEndpoint(), methods=["GET"]),
+    ]
