@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import dispatch
+from bench import dispatch, kamailio, scp_eval, scp_http
 
-BENCHES = {"dispatch": dispatch.main}
+BENCHES = {
+    "dispatch": dispatch.main,
+    "scp-eval": scp_eval.main,
+    "scp-http": scp_http.main,
+    "kamailio": kamailio.main,
+}
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,503 @@
+"""Drive the real switch: Kamailio (deploy/kamailio/kamailio.cfg) and SIPp sites and callers.
+
+Used by tests/integration/test_kamailio.py and bench/kamailio.py; no pytest here (errors are
+`SwitchError`). Every process is started with its own log file and stopped by pid (`stop`).
+
+    ensure_packages()                       Debian packages, installed with apt-get when missing
+    start_switch(...) -> Switch             kamailio -DD -E, own pid file and runtime dir
+    start_site(...) -> Site                 SIPp UAS "call-center site" (answer | busy | noanswer)
+    run_callers(...) -> CallerRun           SIPp UAC to completion; one AnsweredCall per 200 OK
+    start_callers(...) / finish_callers()   the same in the background
+    probe_invite(port, dnis) -> Probe       one INVITE over UDP; the final status and how long it took
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOY = REPO / "deploy" / "kamailio"
+CONFIG = DEPLOY / "kamailio.cfg"
+SCENARIOS = DEPLOY / "sipp"
+PACKAGES = (
+    "kamailio",
+    "kamailio-utils-modules",
+    "kamailio-extra-modules",
+    "kamailio-json-modules",
+    "sip-tester",
+)
+MODULES_DIR = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
+NEEDED_MODULES = ("tm.so", "rtjson.so", "jansson.so", "async.so", "http_client.so")
+SITE_KINDS = ("answer", "busy", "noanswer")
+
+
+class SwitchError(RuntimeError):
+    """A switch or SIPp process did not start, answer or finish as expected (message says why)."""
+
+
+# --- packages -------------------------------------------------------------------------------------
+
+
+def missing_parts() -> list[str]:
+    """What of Kamailio/SIPp is not installed (empty when everything is there)."""
+    missing = [b for b in ("kamailio", "sipp") if shutil.which(b) is None]
+    modules_dir = _modules_dir()
+    missing += [m for m in NEEDED_MODULES if modules_dir is None or not (modules_dir / m).exists()]
+    return missing
+
+
+def _modules_dir() -> Path | None:
+    if MODULES_DIR.is_dir():
+        return MODULES_DIR
+    found = sorted(Path("/usr/lib").glob("*/kamailio/modules"))
+    return found[0] if found else None
+
+
+def ensure_packages() -> None:
+    """Install the Debian packages when any part is missing (a clean CI machine); fail if that fails."""
+    if not missing_parts():
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, check=False, timeout=300)
+    done = subprocess.run(
+        ["apt-get", "install", "-y", "-qq", *PACKAGES],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    still = missing_parts()
+    if still:
+        raise SwitchError(
+            f"could not install {' '.join(PACKAGES)} (still missing: {', '.join(still)}):\n"
+            f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        )
+
+
+# --- processes ------------------------------------------------------------------------------------
+
+
+def free_udp_port() -> int:
+    """A port free for UDP and TCP on 127.0.0.1 (SIP listens on UDP)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = int(udp.getsockname()[1])
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                    tcp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+
+
+def stop(proc: subprocess.Popen[bytes] | None) -> None:
+    """Terminate one process we started (by its pid), kill it after 10 s."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return f"({path} not written)"
+
+
+def _udp_port_bound(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+# --- the switch -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScpAccess:
+    """Where the switch asks (network plane base URL of the toll-free resource) and with what."""
+
+    base_url: str  # e.g. https://127.0.0.1:8450/tollfree
+    ca: Path
+    cert: Path
+    key: Path
+
+
+@dataclass(frozen=True)
+class Switch:
+    port: int
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        return tail(self.log_path, lines)
+
+
+def switch_command(
+    run_dir: Path,
+    *,
+    port: int,
+    scp: ScpAccess | None = None,
+    static_site: str | None = None,
+    test_clock: bool = False,
+    sip_workers: int = 4,
+    async_workers: int = 8,
+    shm_mb: int = 512,
+) -> list[str]:
+    """`kamailio …` for deploy/kamailio/kamailio.cfg: SCP lookup (`scp`) or WITH_STATIC_ROUTE.
+    Shared memory holds every transaction for tm's 5 s wait timer: ~100 MB at 1,000 calls/s."""
+    defines = [f"SIP_PORT={port}", f"SIP_WORKERS={sip_workers}", f"ASYNC_WORKERS={async_workers}"]
+    if static_site is not None:
+        defines += ["WITH_STATIC_ROUTE", f'STATIC_SITE="{static_site}"']
+    elif scp is not None:
+        defines += [
+            f'SCP_HTTPCON="scp=>{scp.base_url}"',
+            f'SCP_CA="{scp.ca}"',
+            f'SCP_CERT="{scp.cert}"',
+            f'SCP_KEY="{scp.key}"',
+        ]
+    else:
+        raise ValueError("give the SCP access or a static site")
+    if test_clock:
+        defines.append("WITH_TEST_CLOCK")
+    command = ["kamailio", "-f", str(CONFIG), "-DD", "-E", "-P", str(run_dir / "kamailio.pid")]
+    command += ["-Y", str(run_dir), "-m", str(shm_mb)]
+    for d in defines:
+        command += ["-A", d]
+    return command
+
+
+def start_switch(
+    run_dir: Path,
+    *,
+    scp: ScpAccess | None = None,
+    static_site: str | None = None,
+    test_clock: bool = False,
+    sip_workers: int = 4,
+    async_workers: int = 8,
+    name: str = "kamailio",
+) -> Switch:
+    """Start Kamailio on a free port and wait until it answers an OPTIONS ping."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    port = free_udp_port()
+    command = switch_command(
+        run_dir,
+        port=port,
+        scp=scp,
+        static_site=static_site,
+        test_clock=test_clock,
+        sip_workers=sip_workers,
+        async_workers=async_workers,
+    )
+    log_path = run_dir / f"{name}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(command, cwd=run_dir, stdout=log, stderr=subprocess.STDOUT)
+    switch = Switch(port=port, proc=proc, log_path=log_path)
+    try:
+        wait_switch_ready(switch)
+    except BaseException:
+        stop(proc)
+        raise
+    return switch
+
+
+def wait_switch_ready(switch: Switch, *, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if switch.proc.poll() is not None:
+            raise SwitchError(f"kamailio exited with {switch.proc.returncode}\n{switch.log_tail()}")
+        if options_ping(switch.port, timeout=0.3) == 200:
+            return
+    raise SwitchError(f"kamailio did not answer OPTIONS on port {switch.port}\n{switch.log_tail()}")
+
+
+def options_ping(port: int, *, timeout: float) -> int | None:
+    """Status code of an OPTIONS to sip:127.0.0.1:<port>, None without an answer."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        local = s.getsockname()[1]
+        msg = _request("OPTIONS", f"sip:127.0.0.1:{port}", local, to=f"sip:127.0.0.1:{port}")
+        s.settimeout(timeout)
+        s.sendto(msg.encode(), ("127.0.0.1", port))
+        try:
+            return _status(s.recv(65535).decode(errors="replace"))[0]
+        except (TimeoutError, ConnectionRefusedError):
+            return None
+
+
+def _request(method: str, uri: str, local_port: int, *, to: str, extra: str = "") -> str:
+    return (
+        f"{method} {uri} SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP 127.0.0.1:{local_port};branch=z9hG4bK{uuid.uuid4().hex[:16]}\r\n"
+        f"From: <sip:3125550100@127.0.0.1:{local_port}>;tag={uuid.uuid4().hex[:8]}\r\n"
+        f"To: <{to}>\r\n"
+        f"Call-ID: {uuid.uuid4().hex}@probe\r\n"
+        f"CSeq: 1 {method}\r\n"
+        f"Contact: <sip:probe@127.0.0.1:{local_port}>\r\n"
+        f"Max-Forwards: 70\r\n{extra}"
+        f"Content-Length: 0\r\n\r\n"
+    )
+
+
+def _status(data: str) -> tuple[int, str]:
+    first = data.split("\r\n", 1)[0]
+    _, code, *reason = first.split(" ")
+    return int(code), " ".join(reason)
+
+
+@dataclass(frozen=True)
+class Probe:
+    code: int  # final status
+    reason: str
+    seconds: float  # INVITE sent → final status received
+
+
+def probe_invite(port: int, dnis: str, *, timeout: float = 15) -> Probe:
+    """One INVITE to sip:<dnis>@switch; returns its final response (1xx skipped). For rejects."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        local = s.getsockname()[1]
+        uri = f"sip:{dnis}@127.0.0.1:{port}"
+        msg = _request("INVITE", uri, local, to=uri)
+        s.settimeout(timeout)
+        started = time.monotonic()
+        s.sendto(msg.encode(), ("127.0.0.1", port))
+        while True:
+            code, reason = _status(s.recv(65535).decode(errors="replace"))
+            if code >= 200:
+                return Probe(code=code, reason=reason, seconds=time.monotonic() - started)
+
+
+# --- SIPp sites -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteCall:
+    call_id: str
+    site: str
+    route: str  # the X-Switchboard-Route header the switch added ("" when none)
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    kind: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    log_path: Path  # one line per INVITE received
+    errors_path: Path
+
+    @property
+    def uri(self) -> str:
+        return f"sip:127.0.0.1:{self.port}"
+
+    def calls(self) -> list[SiteCall]:
+        out: list[SiteCall] = []
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return out
+        for line in text.splitlines():
+            parts = line.strip().split(" ", 2)
+            if len(parts) >= 2:
+                out.append(
+                    SiteCall(call_id=parts[0], site=parts[1], route=parts[2] if len(parts) > 2 else "")
+                )
+        return out
+
+
+def start_site(run_dir: Path, *, name: str, kind: str = "answer", port: int | None = None) -> Site:
+    """A SIPp UAS playing call-center site `name` (see deploy/kamailio/sipp/uas_<kind>.xml)."""
+    if kind not in SITE_KINDS:
+        raise ValueError(f"site kind must be one of {SITE_KINDS}, got {kind!r}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    port = port or free_udp_port()
+    log_path, errors_path = run_dir / f"site-{name}.log", run_dir / f"site-{name}-errors.log"
+    command = [
+        "sipp",
+        *("-sf", str(SCENARIOS / f"uas_{kind}.xml")),
+        *("-i", "127.0.0.1", "-p", str(port), "-set", "site", name),
+        *("-trace_logs", "-log_file", str(log_path), "-trace_err", "-error_file", str(errors_path)),
+        "-nostdin",
+    ]
+    proc = subprocess.Popen(command, cwd=run_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    site = Site(name=name, kind=kind, port=port, proc=proc, log_path=log_path, errors_path=errors_path)
+    deadline = time.monotonic() + 10
+    while not _udp_port_bound(port):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc)
+            raise SwitchError(f"SIPp site {name} did not start on {port}\n{tail(errors_path)}")
+        time.sleep(0.05)
+    return site
+
+
+# --- SIPp callers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnsweredCall:
+    at: float  # epoch seconds when the caller got the 200 OK
+    call_id: str
+    site: str  # X-Site of the answering site
+
+
+@dataclass(frozen=True)
+class CallerRun:
+    returncode: int
+    answered: list[AnsweredCall]
+    successful: int
+    failed: int
+    seconds: float  # callers started → last call ended (wall clock)
+    invite_ms: float | None  # mean INVITE → 200 OK of the successful calls (SIPp rtd "invite")
+    log_path: Path
+
+    def per_site(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for call in self.answered:
+            counts[call.site] = counts.get(call.site, 0) + 1
+        return counts
+
+
+@dataclass(frozen=True)
+class Callers:
+    proc: subprocess.Popen[bytes]
+    started: float
+    log_path: Path
+    stat_path: Path
+    screen_path: Path
+    output_path: Path  # SIPp's own stdout/stderr (command line errors land here)
+
+
+def start_callers(
+    run_dir: Path,
+    *,
+    switch_port: int,
+    dnis: str,
+    calls: int,
+    rate: float,
+    name: str = "callers",
+    ani: str = "3125550100",
+    test_time: int | None = None,
+    call_id_format: str | None = None,
+    max_seconds: int = 60,
+    hold_ms: int = 200,
+    max_open_calls: int | None = None,
+) -> Callers:
+    """SIPp UAC placing `calls` calls at `rate` calls/s through the switch, in the background.
+    Each answered call is held `hold_ms` before the BYE; `max_open_calls` (default: `calls`)
+    caps calls in progress, so an overloaded switch slows the callers down instead of failing."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    log_path = run_dir / f"{name}.log"
+    stat_path, screen_path = run_dir / f"{name}-stat.csv", run_dir / f"{name}-screen.log"
+    for p in (log_path, stat_path, screen_path):
+        p.unlink(missing_ok=True)
+    command = [
+        "sipp",
+        f"127.0.0.1:{switch_port}",
+        *("-sf", str(SCENARIOS / "uac.xml"), "-s", dnis),
+        *("-set", "ani", ani, "-set", "ts", "now" if test_time is None else str(test_time)),
+        *("-i", "127.0.0.1", "-p", str(free_udp_port())),
+        *("-m", str(calls), "-r", f"{rate:g}", "-l", str(max_open_calls or max(calls, 10))),
+        *("-d", str(hold_ms)),
+        *("-trace_logs", "-log_file", str(log_path), "-trace_err"),
+        *("-error_file", str(run_dir / f"{name}-errors.log")),
+        *("-trace_stat", "-stf", str(stat_path), "-trace_screen", "-screen_file", str(screen_path)),
+        *("-timeout", f"{max_seconds}s", "-timeout_error", "-nostdin"),
+    ]
+    if call_id_format is not None:
+        command += ["-cid_str", call_id_format]
+    output_path = run_dir / f"{name}-output.log"
+    with output_path.open("wb") as output:
+        proc = subprocess.Popen(command, cwd=run_dir, stdout=output, stderr=subprocess.STDOUT)
+    return Callers(
+        proc=proc,
+        started=time.monotonic(),
+        log_path=log_path,
+        stat_path=stat_path,
+        screen_path=screen_path,
+        output_path=output_path,
+    )
+
+
+def finish_callers(callers: Callers, *, timeout: float = 90) -> CallerRun:
+    try:
+        returncode = callers.proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop(callers.proc)
+        raise SwitchError(
+            f"SIPp callers still running after {timeout} s\n{tail(callers.screen_path)}"
+        ) from None
+    seconds = time.monotonic() - callers.started
+    if not callers.stat_path.exists():
+        raise SwitchError(f"SIPp callers exited with {returncode}:\n{tail(callers.output_path, 20)}")
+    row = _final_stats(callers.stat_path)
+    return CallerRun(
+        returncode=returncode,
+        answered=answered_calls(callers.log_path),
+        successful=int(row.get("SuccessfulCall(C)") or 0),
+        failed=int(row.get("FailedCall(C)") or 0),
+        seconds=seconds,
+        invite_ms=_duration_ms(row.get("ResponseTimeinvite(C)")),
+        log_path=callers.log_path,
+    )
+
+
+def run_callers(run_dir: Path, **options: object) -> CallerRun:
+    """`start_callers` and wait for the last call (same options)."""
+    return finish_callers(start_callers(run_dir, **options))  # type: ignore[arg-type]
+
+
+def answered_calls(log_path: Path) -> list[AnsweredCall]:
+    """Lines "<sec> <usec> <call-id> <site>" of uac.xml (SIPp prints its doubles as 1.000000)."""
+    out: list[AnsweredCall] = []
+    try:
+        text = log_path.read_text(errors="replace")
+    except FileNotFoundError:
+        return out
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 4:
+            sec, usec, call_id, site = parts
+            out.append(AnsweredCall(at=float(sec) + float(usec) / 1e6, call_id=call_id, site=site))
+    return out
+
+
+def _final_stats(stat_path: Path) -> dict[str, str]:
+    """The last (cumulative) row of SIPp's -trace_stat CSV by column name."""
+    lines = [ln for ln in stat_path.read_text(errors="replace").splitlines() if ln.strip()]
+    if len(lines) < 2:
+        return {}
+    return dict(zip(lines[0].split(";"), lines[-1].split(";"), strict=False))
+
+
+def _duration_ms(value: str | None) -> float | None:
+    """SIPp's "HH:MM:SS:uuuuuu" as milliseconds."""
+    if not value:
+        return None
+    hours, minutes, seconds, micros = (int(p) for p in value.split(":"))
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + micros / 1000
+
+
+def counts(calls: Sequence[SiteCall]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for c in calls:
+        out[c.site] = out.get(c.site, 0) + 1
+    return out
