@@ -43,7 +43,7 @@ typecheck: $(STAMP)
 test: $(STAMP) system-deps services lint typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider -q
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
 	@command -v wrk >/dev/null || { (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench
 

@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from bench import report
-from bench.dispatch import free_port, wait_ready
+from bench.harness import free_port, portal_env, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
@@ -117,16 +117,7 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="sb-bench-kamailio-"))
     run_dir = data / "switch"
     port, net_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "SWITCHBOARD_DATA": str(data),
-        "SWITCHBOARD_PORT": str(port),
-        "SWITCHBOARD_NETWORK_PORT": str(net_port),
-        "SWITCHBOARD_DEMO": "1",
-        "SWITCHBOARD_LOG_LEVEL": "WARNING",
-    }
-    env.pop("SWITCHBOARD_DATABASE_URL", None)
-    env.pop("SWITCHBOARD_REDIS_URL", None)
+    env = portal_env(data, port=port, net_port=net_port)
     _cli(env, "demo", "--load-only")
     _cli(env, "element", "add", "switch", "--action", "tollfree:route-query")
     certs = data / "certs"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from typing import Any
 import httpx
 
 from bench import report
-from bench.dispatch import free_port, wait_ready
+from bench.harness import free_port, portal_env, wait_ready, wrk
 
 DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_SCP_CONNECTIONS", "16"))
@@ -52,31 +51,6 @@ request = function()
   return wrk.format(nil, nil, nil, body)
 end
 """
-
-
-def wrk(url: str, headers: dict[str, str], *, script: Path) -> dict[str, float]:
-    args = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "-s", str(script)]
-    for k, v in headers.items():
-        args += ["-H", f"{k}: {v}"]
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-
-    def pct(p: str) -> float:
-        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
-        if not m:
-            return float("nan")
-        value, unit = float(m.group(1)), m.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errors = re.search(r"Socket errors:.*", out)
-    return {
-        "rps": rps,
-        "p50_ms": pct("50"),
-        "p99_ms": pct("99"),
-        "non_2xx": float(non2xx.group(1)) if non2xx else 0.0,
-        "socket_errors": 1.0 if errors else 0.0,
-    }
 
 
 def cpu_seconds(pid: int) -> float:
@@ -139,17 +113,7 @@ def main() -> None:
         raise SystemExit("wrk is not installed (make bench installs it from Debian)")
     data = Path(tempfile.mkdtemp(prefix="sb-bench-scp-"))
     port, net_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "SWITCHBOARD_DATA": str(data),
-        "SWITCHBOARD_PORT": str(port),
-        "SWITCHBOARD_NETWORK_PORT": str(net_port),
-        "SWITCHBOARD_DEMO": "1",
-        "SWITCHBOARD_LOG_LEVEL": "WARNING",
-    }
-    env.pop("SWITCHBOARD_DATABASE_URL", None)
-    env.pop("SWITCHBOARD_REDIS_URL", None)
-    env.pop("SWITCHBOARD_RESOURCES", None)
+    env = portal_env(data, port=port, net_port=net_port)
     _run([SWITCHBOARD, "demo", "--load-only"], env)
     token = _run([SWITCHBOARD, "element", "add", "bench", "--action", "tollfree:route-query"], env)
     token = token.strip().splitlines()[-1]
@@ -170,7 +134,7 @@ def main() -> None:
             print(f"note: {numbers[0]} answers {probe.json()}", file=sys.stderr)
         baseline = in_process(store, numbers, min(DURATION, 5))
         cpu_before = cpu_seconds(proc.pid)
-        http = wrk(url, auth, script=script)
+        http = wrk(url, auth, seconds=DURATION, connections=CONNECTIONS, threads=THREADS, script=script)
         cpu = cpu_seconds(proc.pid) - cpu_before
         requests = http["rps"] * DURATION
         http["server_cpu_us_per_query"] = cpu / requests * 1e6 if requests else float("nan")
