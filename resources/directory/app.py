@@ -9,21 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from resources.directory import routes, views
 from resources.directory.context import Context, open_context
 from resources.directory.settings import DirectorySettings
-from resources.kit.errors import install_error_handlers
+from resources.kit.app import resource_app
 from resources.kit.settings import ResourceSettings
 
 RESOURCE_DIR = Path(__file__).resolve().parent
-
-
-async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
 
 
 def create_app(
@@ -35,21 +28,7 @@ def create_app(
 ) -> Starlette:
     """`verifier` (assertion checking) defaults to the dispatcher's JWKS at `settings.jwks_path`;
     `templates` to the branded ResourceTemplates; `context` (tests) replaces the lifespan's."""
-    from resources.kit.middleware import AssertionMiddleware
-
     directory = DirectorySettings.from_resource(settings)
-    if templates is None:
-        from branding import BUILTIN_BRANDS_DIR, BrandRegistry
-        from resources.kit.templating import ResourceTemplates
-
-        dirs = [BUILTIN_BRANDS_DIR, *([directory.brands_dir] if directory.brands_dir else [])]
-        templates = ResourceTemplates(RESOURCE_DIR, BrandRegistry.load(dirs))
-    if verifier is None:
-        from resources.kit.assertion import AssertionVerifier
-
-        verifier = AssertionVerifier.from_file(
-            directory.jwks_path, audience=directory.name, issuer=directory.issuer
-        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -61,13 +40,14 @@ def create_app(
             app.state.ctx, app.state.engine = ctx, engine
             yield
 
-    app = Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"]), *routes.routes(), *views.routes()],
+    app = resource_app(
+        settings=directory,
+        resource_dir=RESOURCE_DIR,
+        routes=[*routes.routes(), *views.routes()],
         lifespan=lifespan,
+        verifier=verifier,
+        templates=templates,
     )
-    app.state.templates = templates
     if context is not None:
         app.state.ctx = context
-    install_error_handlers(app)
-    app.add_middleware(AssertionMiddleware, verifier=verifier)
     return app

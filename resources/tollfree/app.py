@@ -13,11 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from resources.kit.errors import install_error_handlers
+from resources.kit.app import resource_app
 from resources.kit.settings import ResourceSettings
 from resources.tollfree import network, routes, views
 from resources.tollfree.context import Context, open_context
@@ -25,10 +22,6 @@ from resources.tollfree.runtime import run_scp
 from resources.tollfree.settings import TollfreeSettings
 
 RESOURCE_DIR = Path(__file__).resolve().parent
-
-
-async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
 
 
 def create_app(
@@ -42,21 +35,7 @@ def create_app(
     """`verifier` (assertion checking) defaults to the dispatcher's JWKS at `settings.jwks_path`;
     `templates` to the branded ResourceTemplates; `context` (tests) replaces the lifespan's
     engine and context; `run_runtime=False` (tests) leaves the SCP runtime out of the lifespan."""
-    from resources.kit.middleware import AssertionMiddleware
-
     tollfree = TollfreeSettings.from_resource(settings)
-    if templates is None:
-        from branding import BUILTIN_BRANDS_DIR, BrandRegistry
-        from resources.kit.templating import ResourceTemplates
-
-        dirs = [BUILTIN_BRANDS_DIR, *([tollfree.brands_dir] if tollfree.brands_dir else [])]
-        templates = ResourceTemplates(RESOURCE_DIR, BrandRegistry.load(dirs))
-    if verifier is None:
-        from resources.kit.assertion import AssertionVerifier
-
-        verifier = AssertionVerifier.from_file(
-            tollfree.jwks_path, audience=tollfree.name, issuer=tollfree.issuer
-        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -73,19 +52,15 @@ def create_app(
             async with run_scp(ctx):
                 yield
 
-    app = Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            # the switch's per-call query first: Starlette matches routes in order
-            *network.routes(),
-            *routes.routes(),
-            *views.routes(),
-        ],
+    app = resource_app(
+        settings=tollfree,
+        resource_dir=RESOURCE_DIR,
+        # the switch's per-call query first: Starlette matches routes in order
+        routes=[*network.routes(), *routes.routes(), *views.routes()],
         lifespan=lifespan,
+        verifier=verifier,
+        templates=templates,
     )
-    app.state.templates = templates
     if context is not None:
         app.state.ctx = context
-    install_error_handlers(app)
-    app.add_middleware(AssertionMiddleware, verifier=verifier)
     return app

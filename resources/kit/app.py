@@ -1,0 +1,59 @@
+"""What every resource's `create_app` assembles the same way: `/healthz`, branded templates, the
+assertion check (default deny for everything else), problem-JSON errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import Lifespan
+
+from resources.kit.errors import install_error_handlers
+from resources.kit.settings import ResourceSettings
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def default_templates(settings: ResourceSettings, resource_dir: Path) -> Any:
+    """The resource's `templates/` rendered per brand (built-ins plus the extra brand dir)."""
+    from branding import BUILTIN_BRANDS_DIR, BrandRegistry
+    from resources.kit.templating import ResourceTemplates
+
+    dirs = [BUILTIN_BRANDS_DIR, *([settings.brands_dir] if settings.brands_dir else [])]
+    return ResourceTemplates(resource_dir, BrandRegistry.load(dirs))
+
+
+def default_verifier(settings: ResourceSettings) -> Any:
+    """Checks the dispatcher's assertions against its JWKS file (re-read on rotation)."""
+    from resources.kit.assertion import AssertionVerifier
+
+    return AssertionVerifier.from_file(settings.jwks_path, audience=settings.name, issuer=settings.issuer)
+
+
+def resource_app(
+    *,
+    settings: ResourceSettings,
+    resource_dir: Path,
+    routes: Sequence[BaseRoute],
+    lifespan: Lifespan[Starlette],
+    verifier: Any = None,
+    templates: Any = None,
+) -> Starlette:
+    """A resource's ASGI app: `routes` after `/healthz`, every request but `/healthz` verified
+    (`verifier` defaults to the JWKS file, `templates` to the branded ResourceTemplates)."""
+    from resources.kit.middleware import AssertionMiddleware
+
+    app = Starlette(routes=[Route("/healthz", healthz, methods=["GET"]), *routes], lifespan=lifespan)
+    app.state.templates = templates if templates is not None else default_templates(settings, resource_dir)
+    install_error_handlers(app)
+    app.add_middleware(
+        AssertionMiddleware, verifier=verifier if verifier is not None else default_verifier(settings)
+    )
+    return app
