@@ -7,7 +7,7 @@ from typing import Any
 from resources.kit.caller import Caller
 from resources.tollfree import repository as repo
 from resources.tollfree.context import Tx
-from resources.tollfree.models import AuditRow
+from resources.tollfree.models import AuditRow, Version
 
 
 async def record(
@@ -36,4 +36,26 @@ async def record(
             before=before,
             after=after,
         ),
+    )
+
+
+async def record_version(
+    tx: Tx,
+    *,
+    caller: Caller,
+    action: str,
+    version: Version,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """The audit row of a change to one version (its customer, target and number)."""
+    await record(
+        tx,
+        caller=caller,
+        action=action,
+        customer_id=version.customer_id,
+        target=version.target,
+        version=version.number,
+        before=before,
+        after=after,
     )

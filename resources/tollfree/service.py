@@ -18,7 +18,7 @@ from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError, ValidationFailed
 from resources.tollfree import access, lifecycle
 from resources.tollfree import repository as repo
-from resources.tollfree.audit import record
+from resources.tollfree.audit import record_version
 from resources.tollfree.catalog import Catalog
 from resources.tollfree.compiler import PlanInvalid, compile_plan
 from resources.tollfree.context import Tx
@@ -285,13 +285,11 @@ async def _new_version(
     tx.session.add(v)
     await tx.session.flush()
     await lifecycle.created(tx.session, v, actor=caller.username, session_ref=caller.session, at=tx.now)
-    await record(
+    await record_version(
         tx,
         caller=caller,
         action="version.create",
-        customer_id=found.customer_id,
-        target=found.target,
-        version=v.number,
+        version=v,
         after={"state": v.state, "document": document, "note": v.note, "rolled_back_from": rolled_back_from},
     )
     return await full_view(tx, v)
@@ -322,13 +320,11 @@ async def save_version(
     await tx.session.flush()
     after = {"state": v.state, "document": v.document, "note": v.note}
     if after != before:
-        await record(
+        await record_version(
             tx,
             caller=caller,
             action="version.save",
-            customer_id=found.customer_id,
-            target=found.target,
-            version=v.number,
+            version=v,
             before=before,
             after=after,
         )
@@ -373,13 +369,11 @@ async def activate(
     if when <= tx.now:
         await _make_active(tx, caller, v)
     tx.plans_changed(found.target)
-    await record(
+    await record_version(
         tx,
         caller=caller,
         action="version.activate",
-        customer_id=found.customer_id,
-        target=found.target,
-        version=v.number,
+        version=v,
         before=before,
         after=_state_of(v),
     )
@@ -392,13 +386,11 @@ async def _make_active(tx: Tx, caller: Caller, v: Version) -> None:
     if previous is not None and previous.id != v.id:
         before = _state_of(previous)
         await _move(tx, caller, previous, "supersede", by=v.number)
-        await record(
+        await record_version(
             tx,
             caller=caller,
             action="version.supersede",
-            customer_id=previous.customer_id,
-            target=previous.target,
-            version=previous.number,
+            version=previous,
             before=before,
             after=_state_of(previous),
         )
@@ -415,13 +407,11 @@ async def _verb(tx: Tx, *, caller: Caller, target: str, number: int, verb: str) 
     elif verb == "release" and v.effective_at is not None and v.effective_at <= tx.now:
         await _make_active(tx, caller, v)  # its time came while it was held
     tx.plans_changed(found.target)
-    await record(
+    await record_version(
         tx,
         caller=caller,
         action=f"version.{verb}",
-        customer_id=found.customer_id,
-        target=found.target,
-        version=v.number,
+        version=v,
         before=before,
         after=_state_of(v),
     )
@@ -473,13 +463,11 @@ async def rollback(tx: Tx, *, caller: Caller, target: str, number: int) -> Versi
     await _move(tx, caller, v, "schedule", rollback_of=number)
     await _make_active(tx, caller, v)
     tx.plans_changed(found.target)
-    await record(
+    await record_version(
         tx,
         caller=caller,
         action="version.rollback",
-        customer_id=found.customer_id,
-        target=found.target,
-        version=v.number,
+        version=v,
         before={"rolled_back_from": number},
         after=_state_of(v),
     )
@@ -504,13 +492,11 @@ async def activate_due(tx: Tx, *, now: datetime) -> list[str]:
         else:
             await _make_active(tx, SCHEDULER, v)
             action = "version.activate"
-        await record(
+        await record_version(
             tx,
             caller=SCHEDULER,
             action=action,
-            customer_id=v.customer_id,
-            target=v.target,
-            version=v.number,
+            version=v,
             before=before,
             after=_state_of(v),
         )
