@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from resources.directory.crypto import SecretBox, make_hasher
 from resources.directory.settings import DirectorySettings
-from resources.kit.db import create_engine, create_sessionmaker, unit_of_work
+from resources.kit.db import open_engine, unit_of_work
 from resources.kit.events import EventBus
 
 CHANGED = "directory.changed"
@@ -64,11 +64,8 @@ class Context:
 @asynccontextmanager
 async def open_context(settings: DirectorySettings) -> AsyncIterator[tuple[Context, AsyncEngine]]:
     """Engine + Context for the app lifespan or the CLI; disposes the engine on exit."""
-    engine = create_engine(url=settings.database_url, schema=settings.db_schema)
-    try:
-        yield Context.build(settings=settings, maker=create_sessionmaker(engine)), engine
-    finally:
-        await engine.dispose()
+    async with open_engine(url=settings.database_url, schema=settings.db_schema) as (engine, maker):
+        yield Context.build(settings=settings, maker=maker), engine
 
 
 @dataclass

@@ -84,6 +84,18 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 @asynccontextmanager
+async def open_engine(
+    *, url: str, schema: str | None
+) -> AsyncIterator[tuple[AsyncEngine, async_sessionmaker[AsyncSession]]]:
+    """Engine + session maker for a lifespan or a CLI command; the engine is disposed on exit."""
+    engine = create_engine(url=url, schema=schema)
+    try:
+        yield engine, create_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
 async def unit_of_work(
     maker: async_sessionmaker[AsyncSession], *, write: bool
 ) -> AsyncIterator[AsyncSession]:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from resources.kit.db import create_engine, create_sessionmaker, unit_of_work
+from resources.kit.db import open_engine, unit_of_work
 from resources.kit.events import EventBus
 from resources.tollfree.compiler import CompileSettings
 from resources.tollfree.scp import ScpStore
@@ -60,11 +60,8 @@ async def open_context(
     settings: TollfreeSettings, *, clock: Callable[[], datetime] = utcnow
 ) -> AsyncIterator[tuple[Context, AsyncEngine]]:
     """Engine + Context for the app lifespan or the CLI; disposes the engine on exit."""
-    engine = create_engine(url=settings.database_url, schema=settings.db_schema)
-    try:
-        yield Context.build(settings=settings, maker=create_sessionmaker(engine), clock=clock), engine
-    finally:
-        await engine.dispose()
+    async with open_engine(url=settings.database_url, schema=settings.db_schema) as (engine, maker):
+        yield Context.build(settings=settings, maker=maker, clock=clock), engine
 
 
 @dataclass
