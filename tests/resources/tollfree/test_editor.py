@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+from engine_builders import tel
 
 from resources.tollfree import editor
 from resources.tollfree.document import empty_document
@@ -29,20 +30,8 @@ def tod(*branches: tuple[list[str], Any], other: Any = None) -> dict[str, Any]:
     }
 
 
-EAST: dict[str, Any] = {
-    "type": "tel",
-    "dest": "site:east",
-    "alternates": [],
-    "carrier": None,
-    "ring_timeout": None,
-}
-WEST: dict[str, Any] = {
-    "type": "tel",
-    "dest": "site:west",
-    "alternates": [],
-    "carrier": None,
-    "ring_timeout": None,
-}
+EAST: dict[str, Any] = tel("site:east")
+WEST: dict[str, Any] = tel("site:west")
 
 
 def test_time_of_day_plan_built_op_by_op() -> None:

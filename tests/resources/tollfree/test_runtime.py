@@ -28,7 +28,7 @@ from scp_support import (
     routed,
     row,
 )
-from tollfree_fixtures import Env
+from tollfree_fixtures import Env, settings_for
 
 from resources.kit.events import InProcessBus
 from resources.tollfree import service
@@ -86,16 +86,7 @@ class Ctx:
 
 def make_ctx(tmp_path: Path, *, scheduler: float = 3600.0, resync: float = 3600.0) -> Ctx:
     bus = InProcessBus()
-    settings = TollfreeSettings(
-        name="tollfree",
-        data_dir=tmp_path,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'tollfree.db'}",
-        db_schema=None,
-        jwks_path=tmp_path / "jwks.json",
-        bus=bus,
-        scheduler_interval=scheduler,
-        resync_interval=resync,
-    )
+    settings = settings_for(tmp_path, bus, scheduler_interval=scheduler, resync_interval=resync)
     store = ScpStore(settings=SETTINGS, clock=Clock(NOW.timestamp()))
     return Ctx(settings=settings, bus=bus, scp=store, clock=lambda: NOW)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from engine_builders import tel
 from tollfree_fixtures import Env, caller
 
 from resources.kit.assertion import InvalidAssertion
@@ -20,20 +21,8 @@ from resources.tollfree.app import create_app
 from resources.tollfree.compiler import percent_bucket
 
 SUPPORT = "/numbers/+18005550101"
-EAST: dict[str, Any] = {
-    "type": "tel",
-    "dest": "site:east",
-    "alternates": [],
-    "carrier": None,
-    "ring_timeout": None,
-}
-WEST: dict[str, Any] = {
-    "type": "tel",
-    "dest": "site:west",
-    "alternates": [],
-    "carrier": None,
-    "ring_timeout": None,
-}
+EAST: dict[str, Any] = tel("site:east")
+WEST: dict[str, Any] = tel("site:west")
 
 
 class FakeVerifier:
