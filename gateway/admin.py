@@ -58,26 +58,19 @@ async def bootstrap(config: Config) -> None:
 
 
 async def load_demo(config: Config) -> dict[str, str]:
+    """The directory's tenancy first, then every resource that declares a demo seed."""
+    from gateway.serve import resource_settings
+
     async with directory(config) as ctx:
         ids = await demo.load_demo(maker=ctx.maker, hasher=ctx.hasher, actions=all_actions())
-    await load_tollfree_demo(config)
-    return ids
-
-
-async def load_tollfree_demo(config: Config) -> None:
-    """Sites, numbers, labels, a template and plans for the demo customers (idempotent)."""
-    from gateway.serve import resource_settings
-    from resources.tollfree import demo as tollfree_demo
-    from resources.tollfree.context import open_context as open_tollfree
-    from resources.tollfree.settings import TollfreeSettings
-
     bus = make_bus(config.redis_url)
     try:
-        settings = TollfreeSettings.from_resource(resource_settings(config, "tollfree", bus))
-        async with open_tollfree(settings) as (ctx, _engine):
-            await tollfree_demo.load_demo(ctx=ctx)
+        for name, manifest in load_manifests().items():
+            if manifest.demo is not None:
+                await manifest.demo(resource_settings(config, name, bus))
     finally:
         await bus.aclose()
+    return ids
 
 
 def demo_banner(config: Config) -> str:

@@ -7,7 +7,7 @@ A manifest is the single source for routing, menus and the entitlement vocabular
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -90,6 +90,9 @@ class Manifest:
     nav: tuple[NavEntry, ...] = ()
     timeout: float = 10.0  # seconds for the resource to start answering
     description: str = ""
+    # `switchboard demo`: seeds the resource's demo data from its settings (idempotent), after the
+    # directory's tenancy exists. None = nothing to seed.
+    demo: Callable[[Any], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z]+", self.name):

@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from resources.kit.settings import ResourceSettings
 from resources.tollfree import access, service
 from resources.tollfree import repository as repo
-from resources.tollfree.context import Context, transaction
+from resources.tollfree.context import Context, open_context, transaction
+from resources.tollfree.settings import TollfreeSettings
 
 DEMO = access.system_caller("demo")
 SCHEDULED_IN = timedelta(days=30)
@@ -154,3 +156,9 @@ async def load_demo(*, ctx: Context) -> None:
                 await service.activate(
                     tx, caller=DEMO, target=target, number=draft.number, effective_at=effective_at
                 )
+
+
+async def seed(settings: ResourceSettings) -> None:
+    """`switchboard demo`'s hook (Manifest.demo): open the store and load the demo data."""
+    async with open_context(TollfreeSettings.from_resource(settings)) as (ctx, _engine):
+        await load_demo(ctx=ctx)

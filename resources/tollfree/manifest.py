@@ -118,11 +118,18 @@ def _create_app(settings: Any) -> Any:
     return create_app(settings)
 
 
+async def _seed_demo(settings: Any) -> None:
+    from resources.tollfree.demo import seed
+
+    await seed(settings)
+
+
 MANIFEST = Manifest(
     name="tollfree",
     title="Toll-free",
     description="Toll-free numbers, routing plans (CPR trees), templates, labels and the SCP",
     create_app=_create_app,
+    demo=_seed_demo,
     actions=ACTIONS,
     rules=_rules(),
     nav=(
