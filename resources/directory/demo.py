@@ -65,12 +65,14 @@ USERS = (  # username, display name, org, role
 )
 
 
-# bob@globex: his own account plus toll-free viewing and editing on two of Globex's numbers only.
+# bob@globex: his own account plus toll-free viewing and editing, and watching their traffic, on
+# two of Globex's numbers only.
 BOB_NUMBERS = ("+18005550100", "+18005550101")
 SCOPED_GRANTS = {
     "bob@globex": (
         Entitlement(action="tollfree:view", scope=BOB_NUMBERS),
         Entitlement(action="tollfree:edit-routing", scope=BOB_NUMBERS),
+        Entitlement(action="traffic:view", scope=BOB_NUMBERS),
     )
 }
 

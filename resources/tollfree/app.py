@@ -2,7 +2,8 @@
 
 Routes: `/healthz`, the JSON API (routes.py), the pages (views.py) and the network plane
 (network.py: the SCP's route queries). The lifespan owns the engine and runs the SCP runtime
-(initial load, bus subscriber, scheduler, resync); it runs no migrations (`switchboard migrate`
+(initial load, bus subscriber, scheduler, resync) and publishes number assignments
+(`assignments.py`); it runs no migrations (`switchboard migrate`
 does)."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from starlette.applications import Starlette
 from resources.kit.app import resource_app
 from resources.kit.settings import ResourceSettings
 from resources.tollfree import network, routes, views
+from resources.tollfree.assignments import run_numbers_publisher
 from resources.tollfree.context import Context, open_context
 from resources.tollfree.runtime import run_scp
 from resources.tollfree.settings import TollfreeSettings
@@ -42,14 +44,14 @@ def create_app(
         if context is not None:
             app.state.ctx = context
             if run_runtime:
-                async with run_scp(context):
+                async with run_scp(context), run_numbers_publisher(context):
                     yield
             else:
                 yield
             return
         async with open_context(tollfree) as (ctx, engine):
             app.state.ctx, app.state.engine = ctx, engine
-            async with run_scp(ctx):
+            async with run_scp(ctx), run_numbers_publisher(ctx):
                 yield
 
     app = resource_app(

@@ -19,6 +19,8 @@ from resources.tollfree.settings import TollfreeSettings
 
 PLANS_CHANGED = "tollfree.plans-changed"
 ORIGIN_CHANGED = "tollfree.origin-changed"
+# number assignments or sites changed: whoever serves `tollfree.numbers` publishes a fresh picture
+NUMBERS_WANTED = "tollfree.numbers-wanted"
 
 
 def utcnow() -> datetime:
@@ -71,6 +73,7 @@ class Tx:
     now: datetime
     targets: set[str] = field(default_factory=set)
     origin_changed: bool = False
+    numbers_changed: bool = False
 
     def plans_changed(self, *targets: str) -> None:
         """What the SCP serves for these targets changed (ACTIVE or PENDING rows)."""
@@ -78,6 +81,10 @@ class Tx:
 
     def mark_origin(self) -> None:
         self.origin_changed = True
+
+    def mark_numbers(self) -> None:
+        """Number assignments or sites changed (other resources replicate them)."""
+        self.numbers_changed = True
 
 
 @asynccontextmanager
@@ -90,3 +97,5 @@ async def transaction(ctx: Context, *, write: bool) -> AsyncIterator[Tx]:
         await ctx.bus.publish(PLANS_CHANGED, {"targets": sorted(tx.targets)})
     if tx.origin_changed:
         await ctx.bus.publish(ORIGIN_CHANGED, {})
+    if tx.numbers_changed:
+        await ctx.bus.publish(NUMBERS_WANTED, {})

@@ -213,6 +213,7 @@ async def save_site(
     await tx.session.flush()
     after = {"uri": uri, "description": description}
     if before != after:
+        tx.mark_numbers()
         await record(
             tx,
             caller=caller,
@@ -233,6 +234,7 @@ async def delete_site(tx: Tx, *, caller: Caller, customer_id: str, name: str) ->
     before = {"uri": row.uri, "description": row.description}
     await tx.session.delete(row)
     await tx.session.flush()
+    tx.mark_numbers()
     await record(
         tx, caller=caller, action="site.delete", customer_id=customer_id, target=f"site:{name}", before=before
     )
@@ -302,6 +304,7 @@ async def assign_number(
         after=_number_state(row),
     )
     tx.plans_changed(number)
+    tx.mark_numbers()
     return NumberView(
         tfn=number,
         customer_id=row.customer_id,
@@ -348,6 +351,7 @@ async def unassign_number(tx: Tx, *, caller: Caller, tfn: str) -> None:
         before=before,
     )
     tx.plans_changed(number.tfn)
+    tx.mark_numbers()
 
 
 # --- origin data (provider staff) ---------------------------------------------------------------

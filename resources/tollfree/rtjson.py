@@ -55,7 +55,17 @@ def to_rtjson(
         "version": "1.0",
         "routing": "serial",
         "routes": routes,
-        "switchboard": {"outcome": answer.outcome, "code": code, "reason": reason, "version": version},
+        # what the switch reports to traffic with each call (evapi events, acc_json CDR extras)
+        "switchboard": {
+            "outcome": answer.outcome,
+            "code": code,
+            "reason": reason,
+            "version": version,
+            "number": number,
+            "dests": [d.dest for d in answer.destinations],
+            "carrier": answer.carrier,
+            "path": ",".join(step.node for step in answer.path),
+        },
     }
 
 

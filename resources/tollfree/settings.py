@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from resources.kit.settings import ResourceSettings
+from resources.kit.settings import ResourceSettings, extend_settings
 
 ENV_PREFIX = "SWITCHBOARD_TOLLFREE_"
 
@@ -27,21 +25,4 @@ class TollfreeSettings(ResourceSettings):
     def from_resource(
         cls, settings: ResourceSettings, environ: Mapping[str, str] | None = None
     ) -> TollfreeSettings:
-        if isinstance(settings, TollfreeSettings):
-            return settings
-        env = os.environ if environ is None else environ
-        fields = {f.name: getattr(settings, f.name) for f in dataclasses.fields(ResourceSettings)}
-        extra: dict[str, object] = {}
-        for f in dataclasses.fields(cls):
-            if f.name in fields:
-                continue
-            raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is None:
-                continue
-            if f.type in ("int", int):
-                extra[f.name] = int(raw)
-            elif f.type in ("float", float):
-                extra[f.name] = float(raw)
-            else:
-                extra[f.name] = raw or None
-        return cls(**fields, **extra)  # type: ignore[arg-type]
+        return extend_settings(cls, settings, prefix=ENV_PREFIX, environ=environ)

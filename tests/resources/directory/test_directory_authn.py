@@ -179,6 +179,7 @@ async def test_principal_resolution(env: Env) -> None:
         Entitlement(action="directory:self"),
         Entitlement(action="tollfree:view", scope=("+18005550100", "+18005550101")),
         Entitlement(action="tollfree:edit-routing", scope=("+18005550100", "+18005550101")),
+        Entitlement(action="traffic:view", scope=("+18005550100", "+18005550101")),
     }
     # a customer admin holds every person action except the staff-only ones (manage-numbers)
     assert [e.action for e in carol.entitlements] == [
@@ -189,6 +190,7 @@ async def test_principal_resolution(env: Env) -> None:
         "directory:view-users",
         "tollfree:edit-routing",
         "tollfree:view",
+        "traffic:view",
     ]
 
 

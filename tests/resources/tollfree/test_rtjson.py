@@ -79,7 +79,16 @@ def test_rtjson_route_is_serial_with_route_advance_timers() -> None:
                 "fr_inv_timer": 30000,
             },
         ],
-        "switchboard": {"outcome": "route", "code": None, "reason": None, "version": 3},
+        "switchboard": {
+            "outcome": "route",
+            "code": None,
+            "reason": None,
+            "version": 3,
+            "number": TFN,
+            "dests": ["site:east", "site:west", "+13125550100"],
+            "carrier": None,
+            "path": "M",
+        },
     }
 
 
@@ -95,6 +104,10 @@ def test_rtjson_reject_has_no_routes() -> None:
             "code": 404,
             "reason": "not a toll-free number served here",
             "version": None,
+            "number": None,
+            "dests": [],
+            "carrier": None,
+            "path": "",
         },
     }
 
@@ -109,6 +122,10 @@ def test_rtjson_announce_without_media_server_is_480() -> None:
             "code": 480,
             "reason": "announcement closed-holiday (no media server)",
             "version": 2,
+            "number": TFN,
+            "dests": [],
+            "carrier": None,
+            "path": "M",
         },
     }
 
@@ -123,4 +140,13 @@ def test_rtjson_announce_with_media_server() -> None:
             "fr_inv_timer": 60000,
         }
     ]
-    assert out["switchboard"] == {"outcome": "announce", "code": None, "reason": None, "version": 2}
+    assert out["switchboard"] == {
+        "outcome": "announce",
+        "code": None,
+        "reason": None,
+        "version": 2,
+        "number": TFN,
+        "dests": [],
+        "carrier": None,
+        "path": "M",
+    }

@@ -219,7 +219,16 @@ async def test_route_rtjson(app: ASGIApp) -> None:
                 "fr_inv_timer": 20000,
             },
         ],
-        "switchboard": {"outcome": "route", "code": None, "reason": None, "version": 1},
+        "switchboard": {
+            "outcome": "route",
+            "code": None,
+            "reason": None,
+            "version": 1,
+            "number": NUMBER,
+            "dests": ["site:east", "site:west"],
+            "carrier": None,
+            "path": "M,M.0",
+        },
     }
 
 
@@ -234,6 +243,10 @@ async def test_announce_rtjson_without_media_server_is_480(app: ASGIApp) -> None
             "code": 480,
             "reason": "announcement closed (no media server)",
             "version": 1,
+            "number": NUMBER,
+            "dests": [],
+            "carrier": None,
+            "path": "M,M.o",
         },
     }
 
@@ -253,7 +266,16 @@ async def test_announce_rtjson_with_media_server(tmp_path: Path) -> None:
                 "fr_inv_timer": 60000,
             }
         ],
-        "switchboard": {"outcome": "announce", "code": None, "reason": None, "version": 1},
+        "switchboard": {
+            "outcome": "announce",
+            "code": None,
+            "reason": None,
+            "version": 1,
+            "number": NUMBER,
+            "dests": [],
+            "carrier": None,
+            "path": "M,M.o",
+        },
     }
 
 
@@ -268,6 +290,10 @@ async def test_unknown_number_rtjson(app: ASGIApp) -> None:
             "code": 404,
             "reason": "not a toll-free number served here",
             "version": None,
+            "number": "+18885550199",
+            "dests": [],
+            "carrier": None,
+            "path": "",
         },
     }
 
