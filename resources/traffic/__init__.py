@@ -1,0 +1,1 @@
+"""The traffic resource: call events and CDRs from the switch, live counters, history."""
