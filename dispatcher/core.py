@@ -183,11 +183,28 @@ class Dispatcher:
             session_ref=session_ref,
             request_id=request_id,
         )
-        await self._send_to(resource, inner, receive, send, request_id=request_id, label=f"{method} {path}")
+        await self._send_to(
+            resource,
+            inner,
+            receive,
+            send,
+            request_id=request_id,
+            label=f"{method} {path}",
+            quiet=plane == "network",
+        )
 
     async def _send_to(
-        self, resource: str, scope: Scope, receive: Receive, send: Send, *, request_id: str, label: str
+        self,
+        resource: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        request_id: str,
+        label: str,
+        quiet: bool = False,
     ) -> None:
+        """`quiet`: successes at DEBUG (the switch's per-call traffic would flood INFO)."""
         status: int | str = "-"
 
         async def clean_send(message: Message) -> None:
@@ -213,7 +230,9 @@ class Dispatcher:
             raise
         finally:
             ms = (time.perf_counter() - started) * 1000
-            log.info(
+            ok = isinstance(status, int) and status < 400
+            log.log(
+                logging.DEBUG if quiet and ok else logging.INFO,
                 "rid=%s resource=%s %s status=%s ms=%.1f",
                 request_id,
                 resource,

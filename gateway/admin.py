@@ -70,7 +70,40 @@ async def load_demo(config: Config) -> dict[str, str]:
                 await manifest.demo(resource_settings(config, name, bus))
     finally:
         await bus.aclose()
+    register_simulator(config)
     return ids
+
+
+def register_simulator(config: Config) -> None:
+    """Element `simulator` (the demo's switch simulator) with its actions and a client
+    certificate. Idempotent: an element with those actions and a valid certificate stay."""
+    import datetime as dt
+
+    from certs import issue_element_cert, pki
+    from gateway.elements import ElementRegistry, add_element
+    from resources.traffic.simulator.settings import ELEMENT, ELEMENT_ACTIONS
+
+    path = config.data_dir / "elements.json"
+    element = ElementRegistry.load(path).get(ELEMENT)
+    if element is None or set(element.actions) != set(ELEMENT_ACTIONS):
+        add_element(path, name=ELEMENT, actions=ELEMENT_ACTIONS)  # it uses the certificate, not the token
+    certs = config.certs_dir
+    ca = pki.load_pair(certs / "ca.pem", certs / "ca-key.pem")
+    mine = pki.load_pair(certs / "elements" / f"{ELEMENT}.pem", certs / "elements" / f"{ELEMENT}-key.pem")
+    fresh = (
+        ca is not None
+        and mine is not None
+        and pki.leaf_ok(
+            mine[0],
+            ca[0],
+            common_name_=f"element:{ELEMENT}",
+            hosts=(),
+            usages=[pki.CLIENT_AUTH],
+            now=dt.datetime.now(dt.UTC),
+        )
+    )
+    if not fresh:
+        issue_element_cert(certs, ELEMENT)
 
 
 def demo_banner(config: Config) -> str:
@@ -80,6 +113,8 @@ def demo_banner(config: Config) -> str:
         f"  Reseller brand:      https://acme.localhost:{config.port}",
         f"  Trust this dev CA:   {(config.certs_dir / 'ca.pem').resolve()}",
         f"  Network plane:       https://{config.network_host}:{config.network_port} (elements only)",
+        "  Switch simulator:    places toll-free calls for the live traffic page"
+        " (SWITCHBOARD_SIMULATOR_RATE calls/s at peak, default 2; 0 = off)",
         f"  Demo logins (password {demo.DEMO_PASSWORD!r}, demo mode only):",
         *(f"    {u:<15} {who}" for u, who in DEMO_LOGINS),
         "",

@@ -1,4 +1,4 @@
-"""`switchboard` — the one command line: demo, serve, migrate, certs, user, token, element."""
+"""`switchboard` — the one command line: demo, serve, migrate, certs, user, token, element, simulate."""
 
 from __future__ import annotations
 
@@ -81,6 +81,17 @@ def _parser() -> argparse.ArgumentParser:
     ea = esub.add_parser("add", help="register an element; prints its token once and issues a client cert")
     ea.add_argument("name")
     ea.add_argument("--action", action="append", default=[], help="network action it may use (repeatable)")
+
+    sim = sub.add_parser(
+        "simulate", help="switch simulator: toll-free calls via the SCP, events and CDRs to traffic"
+    )
+    sim.add_argument(
+        "--rate", type=float, help="calls per second at the daily peak (SWITCHBOARD_SIMULATOR_RATE)"
+    )
+    sim.add_argument(
+        "--duration", type=float, help="seconds to run, then hang up and report (default: until ^C)"
+    )
+    sim.add_argument("--seed", type=int, help="random seed: the same seed places the same calls")
     return p
 
 

@@ -103,4 +103,30 @@ async def run(args: argparse.Namespace, config: Config, *, read_password: Callab
         print(f"element {args.name}: client certificate {pair.cert} (key {pair.key})")
         print(token)
         return 0
+    if cmd == "simulate":
+        return await simulate(config, rate=args.rate, duration=args.duration, seed=args.seed)
     raise CommandError(f"unknown command {cmd}")
+
+
+async def simulate(config: Config, *, rate: float | None, duration: float | None, seed: int | None) -> int:
+    """`switchboard simulate`: the switch simulator against this portal's network plane."""
+    from gateway.serve import simulator_settings
+    from resources.traffic.simulator.client import NetworkError
+    from resources.traffic.simulator.runner import SimulatorConfigError, run_simulator
+
+    try:
+        settings = simulator_settings(config, rate=rate, duration=duration, seed=seed)
+    except SimulatorConfigError as exc:
+        raise CommandError(str(exc)) from exc
+    if settings.rate <= 0:
+        raise CommandError("the rate is 0: nothing to simulate (--rate or SWITCHBOARD_SIMULATOR_RATE)")
+    print(
+        f"simulating up to {settings.rate:g} calls/s against {settings.network_url}"
+        + (f" for {settings.duration:g} s" if settings.duration else " until interrupted")
+    )
+    try:
+        report = await run_simulator(settings)
+    except NetworkError as exc:
+        raise CommandError(str(exc)) from exc
+    print(report.render())
+    return 0

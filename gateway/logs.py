@@ -59,6 +59,7 @@ def configure_logging(level: str | int = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per client request
     access = logging.getLogger("uvicorn.access")
     access.handlers.clear()
     access.propagate = False
@@ -100,8 +101,10 @@ class AccessLogMiddleware:
         logger: str = "gateway.access",
         plane: str | None = None,
         trust_request_id: bool = False,
+        success_level: int = logging.INFO,
     ) -> None:
         self.app = app
+        self.success_level = success_level
         self.logger = logging.getLogger(logger)
         self.plane = plane
         self.trust_request_id = trust_request_id
@@ -141,5 +144,13 @@ class AccessLogMiddleware:
             }
             if self.plane is not None:
                 extra["plane"] = self.plane
-            self.logger.info("%s %s %s", extra["method"], extra["path"], status, extra=extra)
+            ok = status is not None and status < 400
+            self.logger.log(
+                self.success_level if ok else logging.INFO,
+                "%s %s %s",
+                extra["method"],
+                extra["path"],
+                status,
+                extra=extra,
+            )
             request_id_var.reset(token)

@@ -178,4 +178,7 @@ def create_network_app(*, dispatcher: ForwardingPort, elements: ElementRegistry,
     install_error_handlers(app)
     inner: ASGIApp = ElementAuthMiddleware(app, elements)
     inner = MetricsMiddleware(inner, metrics, PLANE)
-    return AccessLogMiddleware(inner, logger="gateway.network.access", plane=PLANE)
+    # the switch's per-call traffic: successes at DEBUG, refusals and errors at INFO
+    return AccessLogMiddleware(
+        inner, logger="gateway.network.access", plane=PLANE, success_level=logging.DEBUG
+    )

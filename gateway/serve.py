@@ -12,10 +12,10 @@ import contextlib
 import logging
 import signal
 import ssl
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import uvicorn
 
@@ -30,7 +30,12 @@ from resources.kit.events import EventBus, make_bus
 from resources.kit.manifest import Manifest
 from resources.kit.settings import ResourceSettings
 
+if TYPE_CHECKING:
+    from resources.traffic.simulator.runner import BackgroundSimulator
+    from resources.traffic.simulator.settings import SimulatorSettings
+
 log = logging.getLogger("gateway")
+BEFORE_EXIT_TIMEOUT = 5.0
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -128,13 +133,33 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def run_servers(configs: list[uvicorn.Config]) -> None:
+async def run_servers(
+    configs: list[uvicorn.Config], *, before_exit: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    """Serve until SIGINT/SIGTERM. `before_exit` runs first (at most BEFORE_EXIT_TIMEOUT s) while
+    the listeners still answer — e.g. the demo's simulator hangs up its calls and reports them."""
     servers = [_Server(c) for c in configs]
     loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
 
-    def stop() -> None:
+    def exit_now() -> None:
         for s in servers:
             s.should_exit = True
+
+    async def drain_then_exit() -> None:
+        try:
+            if before_exit is not None:
+                await asyncio.wait_for(before_exit(), BEFORE_EXIT_TIMEOUT)
+        except Exception:
+            log.exception("before-exit step failed")
+        finally:
+            exit_now()
+
+    def stop() -> None:
+        if stopping:  # a second signal: stop at once
+            exit_now()
+            return
+        stopping.append(loop.create_task(drain_then_exit()))
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
@@ -201,10 +226,48 @@ async def serve_portal(config: Config) -> None:
             "network": f"https://{config.network_host}:{config.network_port}",
         },
     )
+    simulator = start_demo_simulator(config)
     try:
-        await run_servers([customer, network])
+        await run_servers([customer, network], before_exit=simulator.stop if simulator is not None else None)
     finally:
+        await stop_simulator(simulator)
         await portal.bus.aclose()
+
+
+# --- the demo's switch simulator (resources/traffic/simulator) ----------------------------------
+
+
+def simulator_settings(config: Config, **overrides: Any) -> SimulatorSettings:
+    """SimulatorSettings for element `simulator` against this portal's network plane."""
+    from resources.traffic.simulator.settings import SimulatorSettings
+
+    host = config.network_host
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - a bind-all address
+    host = f"[{host}]" if ":" in host else host
+    return SimulatorSettings.for_element(
+        network_url=f"https://{host}:{config.network_port}", certs_dir=config.certs_dir, **overrides
+    )
+
+
+def start_demo_simulator(config: Config) -> BackgroundSimulator | None:
+    """In demo mode, with SWITCHBOARD_SIMULATOR_RATE > 0 (default 2): the simulator as a
+    background task. It waits until the network plane answers, so starting it before the
+    listeners is fine; a failure is logged and never takes the portal down."""
+    if not config.demo:
+        return None
+    from resources.traffic.simulator.runner import BackgroundSimulator, SimulatorConfigError
+
+    try:
+        settings = simulator_settings(config)
+    except SimulatorConfigError as exc:
+        log.warning("switch simulator not started: %s", exc)
+        return None
+    return BackgroundSimulator(settings) if settings.rate > 0 else None
+
+
+async def stop_simulator(simulator: BackgroundSimulator | None) -> None:
+    if simulator is not None:
+        await simulator.stop()
 
 
 async def serve_resource(config: Config, name: str, *, host: str, port: int) -> None:
