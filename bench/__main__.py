@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import dispatch, kamailio, scp_eval, scp_http
+from bench import dispatch, kamailio, scp_eval, scp_http, traffic
 
 BENCHES = {
     "dispatch": dispatch.main,
     "scp-eval": scp_eval.main,
     "scp-http": scp_http.main,
     "kamailio": kamailio.main,
+    "traffic": traffic.main,
 }
 
 
