@@ -122,12 +122,13 @@ async def call(session: AsyncSession, call_id: str) -> CallRecord | None:
 
 
 async def calls_since(session: AsyncSession, *, since: datetime) -> list[CallRecord]:
-    """Calls seized at or after `since`, and every call still open (the live view's backfill),
+    """Calls seized or ended at or after `since`, and every call still open (the live view's
+    backfill: a call seized before the window that ended inside it still counts its end there),
     oldest seizure first."""
     query = (
         select(call_table)
         .where(CallRow.seen != 0)
-        .where(or_(CallRow.start >= since, CallRow.disposition.is_(None)))
+        .where(or_(CallRow.start >= since, CallRow.end >= since, CallRow.disposition.is_(None)))
         .order_by(CallRow.start, CallRow.call_id)
     )
     return [_record(row) for row in (await session.execute(query)).all()]

@@ -87,6 +87,7 @@ async def test_one_call_and_the_live_backfill(db: Db) -> None:
         missing = await repo.call(s, "nope")
         since = await repo.calls_since(s, since=at(300))
         everything = await repo.calls_since(s, since=at(0))
+        ended_inside = await repo.calls_since(s, since=at(40))
     assert g1 is not None
     assert (g1.number, g1.site, g1.version, g1.path, g1.start, g1.answer, g1.end, g1.billable) == (
         G1, "east", 1, ("M", "M.0"), T0 + 10, T0 + 15, T0 + 75, 60,
@@ -96,3 +97,5 @@ async def test_one_call_and_the_live_backfill(db: Db) -> None:
     # seized at or after `since`, plus every call still open (g5 began before), oldest first
     assert [c.call_id for c in since] == ["g5", "g3", "g4"]
     assert [c.call_id for c in everything] == ["g5", "g1", "g2", "i1", "g3", "g4"]
+    # g1 was seized at 10 but ended at 75: its end belongs to the window; g2 ended at 30 does not
+    assert [c.call_id for c in ended_inside] == ["g5", "g1", "i1", "g3", "g4"]
