@@ -5,8 +5,11 @@ Used by tests/integration/test_kamailio.py and bench/kamailio.py; no pytest here
 
     ensure_packages()                       Debian packages, installed with apt-get when missing
     start_switch(...) -> Switch             kamailio -DD -E, own pid file and runtime dir
+    TrafficReporting / wait_log(...)        the switch's traffic reports (evapi + CDR POSTs)
     start_site(...) -> Site                 SIPp UAS "call-center site" (answer | busy | noanswer)
     run_callers(...) -> CallerRun           SIPp UAC to completion; one AnsweredCall per 200 OK
+                                            (scenario "uac"), one FinalStatus per failed call
+                                            ("uac_fail", "uac_cancel")
     start_callers(...) / finish_callers()   the same in the background
     probe_invite(port, dnis) -> Probe       one INVITE over UDP; the final status and how long it took
 """
@@ -20,7 +23,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,8 +38,12 @@ PACKAGES = (
     "sip-tester",
 )
 MODULES_DIR = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
-NEEDED_MODULES = ("tm.so", "rtjson.so", "jansson.so", "async.so", "http_client.so")
+NEEDED_MODULES = (
+    *("tm.so", "tmx.so", "rtjson.so", "jansson.so", "async.so", "http_client.so"),
+    *("dialog.so", "acc.so", "acc_json.so", "mqueue.so", "evapi.so", "rtimer.so"),  # traffic reports
+)
 SITE_KINDS = ("answer", "busy", "noanswer")
+CALLER_SCENARIOS = ("uac", "uac_fail", "uac_cancel")
 
 
 class SwitchError(RuntimeError):
@@ -142,6 +149,16 @@ class ScpAccess:
 
 
 @dataclass(frozen=True)
+class TrafficReporting:
+    """Where the switch reports traffic: its evapi listener (the portal dials it) and the network
+    plane base URL of the traffic resource (CDRs are POSTed to `<base_url>/events` with the SCP's
+    element certificate). Without it the switch runs WITHOUT_TRAFFIC."""
+
+    evapi_port: int
+    base_url: str  # e.g. https://127.0.0.1:8450/traffic
+
+
+@dataclass(frozen=True)
 class Switch:
     port: int
     proc: subprocess.Popen[bytes]
@@ -161,9 +178,12 @@ def switch_command(
     sip_workers: int = 4,
     async_workers: int = 8,
     shm_mb: int = 512,
+    traffic: TrafficReporting | None = None,
 ) -> list[str]:
     """`kamailio …` for deploy/kamailio/kamailio.cfg: SCP lookup (`scp`) or WITH_STATIC_ROUTE.
-    Shared memory holds every transaction for tm's 5 s wait timer: ~100 MB at 1,000 calls/s."""
+    Shared memory holds every transaction for tm's 5 s wait timer: ~100 MB at 1,000 calls/s.
+    `traffic` turns the traffic reports on (they use the SCP's credentials, so `scp` is needed);
+    without it the switch runs WITHOUT_TRAFFIC."""
     defines = [f"SIP_PORT={port}", f"SIP_WORKERS={sip_workers}", f"ASYNC_WORKERS={async_workers}"]
     if static_site is not None:
         defines += ["WITH_STATIC_ROUTE", f'STATIC_SITE="{static_site}"']
@@ -178,6 +198,15 @@ def switch_command(
         raise ValueError("give the SCP access or a static site")
     if test_clock:
         defines.append("WITH_TEST_CLOCK")
+    if traffic is None:
+        defines.append("WITHOUT_TRAFFIC")
+    elif scp is None:
+        raise ValueError("traffic reports use the SCP's element certificate: give `scp` too")
+    else:
+        defines += [
+            f'EVAPI_ADDR="127.0.0.1:{traffic.evapi_port}"',
+            f'TRAFFIC_HTTPCON="traffic=>{traffic.base_url}"',
+        ]
     command = ["kamailio", "-f", str(CONFIG), "-DD", "-E", "-P", str(run_dir / "kamailio.pid")]
     command += ["-Y", str(run_dir), "-m", str(shm_mb)]
     for d in defines:
@@ -194,6 +223,7 @@ def start_switch(
     sip_workers: int = 4,
     async_workers: int = 8,
     name: str = "kamailio",
+    traffic: TrafficReporting | None = None,
 ) -> Switch:
     """Start Kamailio on a free port and wait until it answers an OPTIONS ping."""
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -206,6 +236,7 @@ def start_switch(
         test_clock=test_clock,
         sip_workers=sip_workers,
         async_workers=async_workers,
+        traffic=traffic,
     )
     log_path = run_dir / f"{name}.log"
     with log_path.open("wb") as log:
@@ -227,6 +258,18 @@ def wait_switch_ready(switch: Switch, *, timeout: float = 20) -> None:
         if options_ping(switch.port, timeout=0.3) == 200:
             return
     raise SwitchError(f"kamailio did not answer OPTIONS on port {switch.port}\n{switch.log_tail()}")
+
+
+def wait_log(switch: Switch, needle: str, *, timeout: float = 20) -> None:
+    """Wait until the switch's log has a line containing `needle` (e.g. the evapi client connected)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if switch.proc.poll() is not None:
+            raise SwitchError(f"kamailio exited with {switch.proc.returncode}\n{switch.log_tail()}")
+        if needle in switch.log_path.read_text(errors="replace"):
+            return
+        time.sleep(0.1)
+    raise SwitchError(f"no {needle!r} in the kamailio log after {timeout} s\n{switch.log_tail()}")
 
 
 def options_ping(port: int, *, timeout: float) -> int | None:
@@ -360,6 +403,13 @@ class AnsweredCall:
 
 
 @dataclass(frozen=True)
+class FinalStatus:
+    at: float  # epoch seconds when the caller got the final (failure) response
+    call_id: str
+    code: int
+
+
+@dataclass(frozen=True)
 class CallerRun:
     returncode: int
     answered: list[AnsweredCall]
@@ -368,6 +418,7 @@ class CallerRun:
     seconds: float  # callers started → last call ended (wall clock)
     invite_ms: float | None  # mean INVITE → 200 OK of the successful calls (SIPp rtd "invite")
     log_path: Path
+    failures: list[FinalStatus] = field(default_factory=list)  # uac_fail / uac_cancel callers
 
     def per_site(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -400,10 +451,15 @@ def start_callers(
     max_seconds: int = 60,
     hold_ms: int = 200,
     max_open_calls: int | None = None,
+    scenario: str = "uac",
 ) -> Callers:
     """SIPp UAC placing `calls` calls at `rate` calls/s through the switch, in the background.
     Each answered call is held `hold_ms` before the BYE; `max_open_calls` (default: `calls`)
-    caps calls in progress, so an overloaded switch slows the callers down instead of failing."""
+    caps calls in progress, so an overloaded switch slows the callers down instead of failing.
+    `scenario`: "uac" (calls are answered), "uac_fail" (each call ends in a failure response),
+    "uac_cancel" (the caller hangs up `hold_ms` after the 180) — deploy/kamailio/sipp/<scenario>.xml."""
+    if scenario not in CALLER_SCENARIOS:
+        raise ValueError(f"caller scenario must be one of {CALLER_SCENARIOS}, got {scenario!r}")
     run_dir.mkdir(parents=True, exist_ok=True)
     log_path = run_dir / f"{name}.log"
     stat_path, screen_path = run_dir / f"{name}-stat.csv", run_dir / f"{name}-screen.log"
@@ -412,7 +468,7 @@ def start_callers(
     command = [
         "sipp",
         f"127.0.0.1:{switch_port}",
-        *("-sf", str(SCENARIOS / "uac.xml"), "-s", dnis),
+        *("-sf", str(SCENARIOS / f"{scenario}.xml"), "-s", dnis),
         *("-set", "ani", ani, "-set", "ts", "now" if test_time is None else str(test_time)),
         *("-i", "127.0.0.1", "-p", str(free_udp_port())),
         *("-m", str(calls), "-r", f"{rate:g}", "-l", str(max_open_calls or max(calls, 10))),
@@ -457,6 +513,7 @@ def finish_callers(callers: Callers, *, timeout: float = 90) -> CallerRun:
         seconds=seconds,
         invite_ms=_duration_ms(row.get("ResponseTimeinvite(C)")),
         log_path=callers.log_path,
+        failures=failed_calls(callers.log_path),
     )
 
 
@@ -474,9 +531,28 @@ def answered_calls(log_path: Path) -> list[AnsweredCall]:
         return out
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) == 4:
+        if len(parts) == 4 and not parts[3].startswith(_STATUS):
             sec, usec, call_id, site = parts
             out.append(AnsweredCall(at=float(sec) + float(usec) / 1e6, call_id=call_id, site=site))
+    return out
+
+
+_STATUS = "status="
+
+
+def failed_calls(log_path: Path) -> list[FinalStatus]:
+    """Lines "<sec> <usec> <call-id> status=<code>" of uac_fail.xml / uac_cancel.xml."""
+    out: list[FinalStatus] = []
+    try:
+        text = log_path.read_text(errors="replace")
+    except FileNotFoundError:
+        return out
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[3].startswith(_STATUS):
+            sec, usec, call_id, status = parts
+            code = int(status.removeprefix(_STATUS))
+            out.append(FinalStatus(at=float(sec) + float(usec) / 1e6, call_id=call_id, code=code))
     return out
 
 

@@ -222,7 +222,10 @@ async def test_unassign_number(demo: Env) -> None:
             )
         ).all()
     assert [tuple(r) for r in rows] == [(1, "OLD"), (2, "SAVED")]
-    assert demo.topics() == [("tollfree.plans-changed", {"targets": ["+18005550100"]})]
+    assert demo.topics() == [
+        ("tollfree.plans-changed", {"targets": ["+18005550100"]}),
+        ("tollfree.numbers-wanted", {}),  # other resources' replicas of the assignments
+    ]
 
 
 async def test_demo_is_idempotent(demo: Env) -> None:
