@@ -57,8 +57,8 @@ def classify(
     # 3. busy / all trunks busy
     if sip_code in BUSY_CODES:
         return "busy"
-    if sip_code == ALL_TRUNKS_BUSY_CODE or q850 == ALL_TRUNKS_BUSY_Q850:
-        return "all_trunks_busy"
+    if q850 == ALL_TRUNKS_BUSY_Q850 or (sip_code == ALL_TRUNKS_BUSY_CODE and q850 is None):
+        return "all_trunks_busy"  # a 503 with another cause (38: SCP unreachable) is a failure
     # 4. caller cancelled (or no code at all): by how long it rang
     if sip_code is None or sip_code == CANCELLED_CODE:
         ring = max(0.0, ring_seconds or 0.0)

@@ -31,6 +31,7 @@ from resources.traffic.simulator.model import Attempt, Behaviour, CallSpec, Dest
 Record = dict[str, Any]
 
 SCP_DOWN = (503, "Routing service unavailable")
+SCP_DOWN_Q850 = 38  # network out of order: traffic counts it as failed, not all trunks busy
 ALL_TRUNKS_BUSY = (503, "All trunks busy")
 BUSY = (486, "Busy Here")
 NO_ANSWER = (408, "Request Timeout")
@@ -212,6 +213,8 @@ class Switch:
             final["reason"] = reason
         if block:
             final["block"] = block
+        if (code, reason) == SCP_DOWN:
+            final["q850"] = SCP_DOWN_Q850
         kind = "ended" if call.answered is not None else "failed"
         out.append(self._record(kind, call, at, dest) | final)
         out.append(self._record("cdr", call, at, dest) | final | {"state": call.spec.state})

@@ -41,12 +41,14 @@ def test_rule_2_answered_by_answer_or_2xx() -> None:
         (600, None, "busy"),
         (486, 34, "busy"),
         (503, None, "all_trunks_busy"),
+        (503, 34, "all_trunks_busy"),
+        (503, 38, "failed"),  # the switch could not ask the SCP (network out of order)
         (None, 34, "all_trunks_busy"),
         (487, 34, "all_trunks_busy"),
         (500, 34, "all_trunks_busy"),
     ],
 )
-def test_rule_3_busy_and_all_trunks_busy(sip_code: int | None, q850: int | None, expected: str) -> None:
+def test_rule_3_busy_all_trunks_busy_and_scp_down(sip_code: int | None, q850: int | None, expected: str) -> None:
     assert run(sip_code=sip_code, q850=q850, ring_seconds=40) == expected
 
 
