@@ -48,7 +48,9 @@ def test_rule_2_answered_by_answer_or_2xx() -> None:
         (500, 34, "all_trunks_busy"),
     ],
 )
-def test_rule_3_busy_all_trunks_busy_and_scp_down(sip_code: int | None, q850: int | None, expected: str) -> None:
+def test_rule_3_busy_all_trunks_busy_and_scp_down(
+    sip_code: int | None, q850: int | None, expected: str
+) -> None:
     assert run(sip_code=sip_code, q850=q850, ring_seconds=40) == expected
 
 

@@ -203,7 +203,13 @@ def test_plan_rejects_and_announcements_fail_as_blocked_by_plan(
 def test_scp_down_fails_the_call_503() -> None:
     sw = switch()
     head = {"callid": "c1", "ts": 1002.0, "dnis": "+18005550100", "ani": "+13125550100"}
-    times = {"start": 1000.0, "end": 1002.0, "sip_code": 503, "reason": "Routing service unavailable", "q850": 38}
+    times = {
+        "start": 1000.0,
+        "end": 1002.0,
+        "sip_code": 503,
+        "reason": "Routing service unavailable",
+        "q850": 38,
+    }
     assert sw.offer(spec("c1"), None, now=1002.0) == [
         {"type": "failed", **head, **times},
         {"type": "cdr", **head, **times, "state": "IL"},
