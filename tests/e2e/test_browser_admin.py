@@ -254,7 +254,14 @@ def test_forbidden_page_is_branded_and_helpful(
     expect(page.locator(".error-page a[href='/']")).to_have_text("Back to the start page")
     expect(page.locator(".error-page a[href^='mailto:']")).to_have_text("support@switchboard.example")
     expect(page.locator(".user-menu__summary")).to_contain_text("Bob User")  # still signed in, menu works
-    assert nav_titles(page) == ["Toll-free numbers", "Routing templates", "My account"]
+    assert nav_titles(page) == [
+        "Toll-free numbers",
+        "Routing templates",
+        "Live traffic",
+        "Traffic history",
+        "Call records",
+        "My account",
+    ]
     Shots(page, artifacts_dir, "forbidden")("bob-users")
 
     missing = page.goto(portal.url("/directory/users/no-such-user"))

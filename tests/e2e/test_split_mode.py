@@ -203,9 +203,16 @@ def check_postgres_schemas(split: Split) -> None:
     tables: dict[str, set[str]] = {}
     for row in rows:
         tables.setdefault(row["table_schema"], set()).add(row["table_name"])
-    assert set(tables) == {"gateway", "directory", "tollfree"}
+    assert set(tables) == {"gateway", "directory", "tollfree", "traffic"}
     assert all(name.startswith("tollfree_") for name in tables["tollfree"])
     assert {"tollfree_numbers", "tollfree_versions", "tollfree_alembic_version"} <= tables["tollfree"]
+    assert tables["traffic"] == {
+        "traffic_alembic_version",
+        "traffic_calls",
+        "traffic_buckets",
+        "traffic_numbers",
+        "traffic_sites",
+    }
     assert tables["gateway"] == {"gateway_alembic_version", "gateway_sessions"}
     assert tables["directory"] == {
         "directory_alembic_version",
