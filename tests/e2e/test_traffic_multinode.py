@@ -1,11 +1,14 @@
-"""Traffic across two gateway processes: ingest on one, live websocket frames on both.
+"""Traffic across processes: ingest on one gateway, live websocket frames on both.
 
-Two whole portals (`switchboard serve`, every resource in-process, traffic included) on their
-own ports share one fresh PostgreSQL database `sb_traffic_<random>` (dropped at the end) and an
-unused Redis database number. Events POSTed to gateway A's network plane are committed by A's
-ingest and published as `traffic.delta` on Redis; B's live hub applies them and pushes frames to
-B's viewers. Every viewer's window, summed, must equal exactly what was posted within its scope
-(alice: all of Globex; bob: his two numbers; nobody outside Globex sees Initech's calls).
+Gateway A is a whole portal (`switchboard serve`, every resource in-process, traffic included).
+Gateway B runs traffic as its own service (`switchboard serve --resource traffic`, mutual TLS:
+`SWITCHBOARD_RESOURCES=traffic=https://…`), the other resources in-process. All share one fresh
+PostgreSQL database `sb_traffic_<random>` (dropped at the end) and an unused Redis database
+number. Events POSTed to gateway A's network plane are committed by A's ingest and published as
+`traffic.delta` on Redis; the traffic service applies them and pushes frames through B's
+dispatcher websocket bridge to B's viewers. Every viewer's window, summed, must equal exactly
+what was posted within its scope (alice: all of Globex; bob: his two numbers; nobody outside
+Globex sees Initech's calls).
 """
 
 from __future__ import annotations
@@ -101,13 +104,17 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     redis_url = f"{REDIS}/{unused_redis_db(r)}"
     r.close()
     data = tmp_path_factory.mktemp("traffic-multinode")
-    port_a, net_a, port_b, net_b = free_port(), free_port(), free_port(), free_port()
+    port_a, net_a, port_b, net_b, port_t = free_port(), free_port(), free_port(), free_port(), free_port()
     env_a = portal_env(data, port=port_a, network_port=net_a) | {
         "SWITCHBOARD_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
         "SWITCHBOARD_REDIS_URL": redis_url,
         "SWITCHBOARD_SIMULATOR_RATE": "0",  # only this test's calls
     }
-    env_b = env_a | {"SWITCHBOARD_PORT": str(port_b), "SWITCHBOARD_NETWORK_PORT": str(net_b)}
+    env_b = env_a | {
+        "SWITCHBOARD_PORT": str(port_b),
+        "SWITCHBOARD_NETWORK_PORT": str(net_b),
+        "SWITCHBOARD_RESOURCES": f"traffic=https://127.0.0.1:{port_t}",
+    }
     a = _portal(data, env_a, port=port_a, network_port=net_a, name="gateway-a")
     b = _portal(data, env_b, port=port_b, network_port=net_b, name="gateway-b")
     pg(f'CREATE DATABASE "{database}"')
@@ -121,6 +128,14 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
             run_cli(env_a, "element", "add", ELEMENT, "--action", "traffic:ingest").strip().splitlines()[-1]
         )
         user_ids = {row["id"] for row in pg("SELECT id FROM directory.directory_users", database=database)}
+        service = _portal(data, env_a, port=port_t, network_port=0, name="traffic-service")
+        proc = start_server(env_a, service.log_path, "serve", "--resource", "traffic", "--port", str(port_t))
+        procs.append(proc)
+        mtls = ssl.create_default_context(cafile=str(data / "certs" / "ca.pem"))
+        mtls.load_cert_chain(
+            data / "certs" / "dispatcher-client.pem", data / "certs" / "dispatcher-client-key.pem"
+        )
+        wait_healthy(f"{service.base_url}/healthz", proc, service, tls=mtls)
         for portal in (a, b):
             proc = start_server(portal.env, portal.log_path, "serve")
             procs.append(proc)
