@@ -16,7 +16,6 @@ is harmless.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,13 +24,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resources.kit.db import unit_of_work
+from resources.kit.events import Event
+from resources.kit.follow import follow
 from resources.tollfree import repository as repo
 from resources.tollfree.context import NUMBERS_WANTED
 
 log = logging.getLogger("resources.tollfree")
 
 NUMBERS = "tollfree.numbers"
-RESUBSCRIBE_DELAY = 1.0
 
 
 async def numbers_snapshot(session: AsyncSession) -> dict[str, Any]:
@@ -54,34 +54,6 @@ async def publish_numbers(ctx: Any) -> None:
     await ctx.bus.publish(NUMBERS, snapshot)
 
 
-async def _answer_requests(ctx: Any, subscribed: asyncio.Event) -> None:
-    while True:
-        events = ctx.bus.subscribe(NUMBERS_WANTED)
-        pending = asyncio.ensure_future(anext(events))  # subscribes on its first step
-        try:
-            await asyncio.sleep(0)
-            subscribed.set()
-            while True:
-                await pending
-                pending = asyncio.ensure_future(anext(events))
-                try:
-                    await publish_numbers(ctx)
-                except Exception:
-                    log.exception("tollfree.numbers: publishing failed")
-        except StopAsyncIteration:
-            return
-        except Exception:
-            log.exception("tollfree.numbers: subscription failed; resubscribing in %ss", RESUBSCRIBE_DELAY)
-        finally:
-            subscribed.set()
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await pending
-            with contextlib.suppress(Exception):
-                await events.aclose()
-        await asyncio.sleep(RESUBSCRIBE_DELAY)
-
-
 async def _periodically(ctx: Any) -> None:
     while True:
         try:
@@ -94,8 +66,15 @@ async def _periodically(ctx: Any) -> None:
 @asynccontextmanager
 async def run_numbers_publisher(ctx: Any) -> AsyncIterator[None]:
     """Entered by the app lifespan next to the SCP runtime."""
+
+    async def on_request(_event: Event) -> None:
+        await publish_numbers(ctx)
+
     subscribed = asyncio.Event()
-    tasks = [asyncio.create_task(_answer_requests(ctx, subscribed), name="tollfree-numbers-wanted")]
+    answer = follow(
+        ctx.bus, (NUMBERS_WANTED,), on_event=on_request, subscribed=subscribed, log=log, what=NUMBERS
+    )
+    tasks = [asyncio.create_task(answer, name="tollfree-numbers-wanted")]
     try:
         await subscribed.wait()
         tasks.append(asyncio.create_task(_periodically(ctx), name="tollfree-numbers-resync"))

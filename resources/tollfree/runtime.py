@@ -18,9 +18,8 @@ the context cancels and awaits every task.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +27,7 @@ from typing import Any, Protocol
 
 from resources.kit.db import unit_of_work
 from resources.kit.events import Event
+from resources.kit.follow import every, follow
 from resources.tollfree.origin import OriginData
 from resources.tollfree.scp import ScpRow, ScpStore
 
@@ -35,7 +35,6 @@ log = logging.getLogger("resources.tollfree")
 
 PLANS_CHANGED = "tollfree.plans-changed"
 ORIGIN_CHANGED = "tollfree.origin-changed"
-RESUBSCRIBE_DELAY = 1.0
 
 
 class Source(Protocol):
@@ -101,55 +100,6 @@ async def handle(event: Event, store: ScpStore, source: Source) -> None:
         store.load(await source.rows(None))
 
 
-async def _listen(bus: Any, store: ScpStore, source: Source, subscribed: asyncio.Event) -> None:
-    """Follow the bus; when the subscription itself breaks (Redis gone), resubscribe after a
-    pause and reload everything, since events may have been missed meanwhile."""
-    first_time = True
-    while True:
-        events: AsyncIterator[Event] = bus.subscribe(PLANS_CHANGED, ORIGIN_CHANGED)
-        # an async generator subscribes on its first step: start that step now, so nothing
-        # published after `subscribed` is set can be missed
-        pending: asyncio.Future[Event] | None = asyncio.ensure_future(anext(events))
-        try:
-            await asyncio.sleep(0)
-            subscribed.set()
-            if not first_time:
-                await reload_all(store, source)
-            first_time = False
-            while True:
-                try:
-                    event = await (pending if pending is not None else anext(events))
-                except StopAsyncIteration:
-                    return
-                pending = None
-                try:
-                    await handle(event, store, source)
-                except Exception:
-                    log.exception("SCP: handling %s failed", event.topic)
-        except Exception:
-            log.exception("SCP: event subscription failed; resubscribing in %ss", RESUBSCRIBE_DELAY)
-        finally:
-            subscribed.set()
-            if pending is not None:
-                pending.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await pending  # the generator must stop running before it can be closed
-            aclose = getattr(events, "aclose", None)
-            if aclose is not None:
-                with contextlib.suppress(Exception):
-                    await aclose()
-        await asyncio.sleep(RESUBSCRIBE_DELAY)
-
-
-async def _every(seconds: float, what: str, step: Callable[[], Awaitable[None]]) -> None:
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await step()
-        except Exception:
-            log.exception("SCP: %s failed", what)
-
-
 @asynccontextmanager
 async def run_scp(ctx: Any, *, source: Source | None = None) -> AsyncIterator[None]:
     """`ctx` is the resource Context (settings, maker, bus, scp, clock); `source` replaces the
@@ -164,8 +114,24 @@ async def run_scp(ctx: Any, *, source: Source | None = None) -> AsyncIterator[No
     async def resync() -> None:
         await reload_all(store, src)
 
+    async def on_event(event: Event) -> None:
+        await handle(event, store, src)
+
+    async def on_subscribed(first_time: bool) -> None:
+        if not first_time:  # events may have been missed while the subscription was down
+            await reload_all(store, src)
+
     subscribed = asyncio.Event()
-    tasks = [asyncio.create_task(_listen(ctx.bus, store, src, subscribed), name="scp-listen")]
+    listen = follow(
+        ctx.bus,
+        (PLANS_CHANGED, ORIGIN_CHANGED),
+        on_event=on_event,
+        on_subscribed=on_subscribed,
+        subscribed=subscribed,
+        log=log,
+        what="SCP",
+    )
+    tasks = [asyncio.create_task(listen, name="scp-listen")]
     try:
         await subscribed.wait()
         try:
@@ -174,9 +140,12 @@ async def run_scp(ctx: Any, *, source: Source | None = None) -> AsyncIterator[No
             log.exception("SCP: initial load failed; retrying every %ss", settings.resync_interval)
         tasks += [
             asyncio.create_task(
-                _every(settings.scheduler_interval, "activation", activate), name="scp-scheduler"
+                every(settings.scheduler_interval, activate, log=log, what="SCP: activation"),
+                name="scp-scheduler",
             ),
-            asyncio.create_task(_every(settings.resync_interval, "resync", resync), name="scp-resync"),
+            asyncio.create_task(
+                every(settings.resync_interval, resync, log=log, what="SCP: resync"), name="scp-resync"
+            ),
         ]
         yield
     finally:

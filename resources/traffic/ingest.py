@@ -19,7 +19,7 @@ import contextlib
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from resources.kit.db import unit_of_work
 from resources.kit.events import Event, EventBus
+from resources.kit.follow import follow
 from resources.traffic.calls import summary
 from resources.traffic.evapi import EvapiClient, parse_peers
 from resources.traffic.model import CallEvent, Key, Rejection
@@ -41,7 +42,6 @@ log = logging.getLogger("resources.traffic")
 DELTA = "traffic.delta"
 NUMBERS = "tollfree.numbers"
 NUMBERS_WANTED = "tollfree.numbers-wanted"
-RESUBSCRIBE_DELAY = 1.0
 SWEEP_INTERVAL = 60.0
 RECENT_REJECTIONS = 50
 ATTEMPTS = 3  # a PostgreSQL deadlock / serialization failure is retried this many times in all
@@ -339,44 +339,28 @@ async def apply_numbers(ctx: Any, payload: Any) -> bool:
     return True
 
 
-async def _follow_numbers(ctx: Any, subscribed: asyncio.Event) -> None:
+def _follow_numbers(ctx: Any, subscribed: asyncio.Event) -> Coroutine[Any, Any, None]:
     """Follow `tollfree.numbers`; after a broken subscription, resubscribe and ask again."""
-    first_time = True
-    while True:
-        events: AsyncIterator[Event] = ctx.bus.subscribe(NUMBERS)
-        # an async generator subscribes on its first step: start it before announcing
-        pending: asyncio.Future[Event] | None = asyncio.ensure_future(anext(events))
+
+    async def on_subscribed(first_time: bool) -> None:
+        if not first_time:
+            await ctx.bus.publish(NUMBERS_WANTED, {})
+
+    async def on_event(event: Event) -> None:
         try:
-            await asyncio.sleep(0)
-            subscribed.set()
-            if not first_time:
-                await ctx.bus.publish(NUMBERS_WANTED, {})
-            first_time = False
-            while True:
-                try:
-                    event = await (pending if pending is not None else anext(events))
-                except StopAsyncIteration:
-                    return
-                pending = None
-                try:
-                    await apply_numbers(ctx, event.payload)
-                except PayloadError as exc:
-                    log.warning("traffic: ignored a %s payload: %s", NUMBERS, exc)
-                except Exception:
-                    log.exception("traffic: applying %s failed", NUMBERS)
-        except Exception:
-            log.exception("traffic: %s subscription failed; resubscribing", NUMBERS)
-        finally:
-            subscribed.set()
-            if pending is not None:
-                pending.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await pending
-            aclose = getattr(events, "aclose", None)
-            if aclose is not None:
-                with contextlib.suppress(Exception):
-                    await aclose()
-        await asyncio.sleep(RESUBSCRIBE_DELAY)
+            await apply_numbers(ctx, event.payload)
+        except PayloadError as exc:
+            log.warning("traffic: ignored a %s payload: %s", NUMBERS, exc)
+
+    return follow(
+        ctx.bus,
+        (NUMBERS,),
+        on_event=on_event,
+        on_subscribed=on_subscribed,
+        subscribed=subscribed,
+        log=log,
+        what=f"traffic: {NUMBERS}",
+    )
 
 
 async def _sweeper(ingestor: Ingestor) -> None:

@@ -21,10 +21,9 @@ goes on; leaving the context cancels and awaits every task.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from typing import Any, Protocol
 
 from resources.kit.db import unit_of_work
 from resources.kit.events import Event
+from resources.kit.follow import every, follow
 from resources.traffic.calls import summary
 from resources.traffic.hub import Hub
 from resources.traffic.live import LiveState
@@ -52,7 +52,7 @@ log = logging.getLogger("resources.traffic")
 DELTA = "traffic.delta"
 DIRECTORY_CHANGED = "directory.changed"
 PEAK_INTERVAL = 5.0  # seconds between writes of peak concurrency
-RESUBSCRIBE_DELAY = 1.0
+RESUBSCRIBE_DELAY = 1.0  # seconds before subscribing (and backfilling) again
 BACKFILL_GRACE = 30.0  # seconds after a backfill during which deltas are checked against it
 UPDATED_TOLERANCE = 1e-5  # seconds: a stored `updated_at` may lose sub-microsecond digits
 
@@ -190,40 +190,28 @@ def handle(
         hub.disconnect_users([str(i) for i in ids] if isinstance(ids, list) else None)
 
 
-async def _follow(ctx: Any, source: Source, loaded: asyncio.Event) -> None:
-    """Subscribe, backfill, follow; after a broken subscription, do it all again."""
-    while True:
-        events: AsyncIterator[Event] = ctx.bus.subscribe(DELTA, DIRECTORY_CHANGED)
-        # an async generator subscribes on its first step: start it before reading the store
-        pending: asyncio.Future[Event] | None = asyncio.ensure_future(anext(events))
-        try:
-            await asyncio.sleep(0)
-            try:
-                backfilled = await backfill(ctx.live, source, ctx.clock)
-            finally:
-                loaded.set()
-            while True:
-                try:
-                    event = await (pending if pending is not None else anext(events))
-                except StopAsyncIteration:
-                    return
-                pending = None
-                try:
-                    handle(event, live=ctx.live, hub=ctx.hub, backfilled=backfilled, clock=ctx.clock)
-                except Exception:
-                    log.exception("live: handling %s failed", event.topic)
-        except Exception:
-            log.exception("live: subscription or backfill failed; again in %ss", RESUBSCRIBE_DELAY)
-        finally:
-            if pending is not None:
-                pending.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await pending
-            aclose = getattr(events, "aclose", None)
-            if aclose is not None:
-                with contextlib.suppress(Exception):
-                    await aclose()
-        await asyncio.sleep(RESUBSCRIBE_DELAY)
+def _follow(ctx: Any, source: Source, loaded: asyncio.Event) -> Coroutine[Any, Any, None]:
+    """Subscribe, backfill, follow; after a broken subscription (or a failed backfill), do it
+    all again."""
+    backfilled = Backfilled({}, until=0.0)
+
+    async def on_subscribed(_first_time: bool) -> None:
+        nonlocal backfilled
+        backfilled = await backfill(ctx.live, source, ctx.clock)
+
+    async def on_event(event: Event) -> None:
+        handle(event, live=ctx.live, hub=ctx.hub, backfilled=backfilled, clock=ctx.clock)
+
+    return follow(
+        ctx.bus,
+        (DELTA, DIRECTORY_CHANGED),
+        on_event=on_event,
+        on_subscribed=on_subscribed,
+        subscribed=loaded,
+        log=log,
+        what="live",
+        delay=RESUBSCRIBE_DELAY,
+    )
 
 
 class PeakWriter:
@@ -257,15 +245,6 @@ class PeakWriter:
         return len(higher)
 
 
-async def _every(seconds: float, what: str, step: Callable[[], Awaitable[Any]]) -> None:
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await step()
-        except Exception:
-            log.exception("live: %s failed", what)
-
-
 @asynccontextmanager
 async def run_live(
     ctx: Any, *, source: Source | None = None, peak_interval: float = PEAK_INTERVAL
@@ -282,7 +261,9 @@ async def run_live(
         await asyncio.wait({waiter, follower}, return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
         tasks.append(
-            asyncio.create_task(_every(peak_interval, "writing peaks", peaks.write), name="traffic-peaks")
+            asyncio.create_task(
+                every(peak_interval, peaks.write, log=log, what="live: writing peaks"), name="traffic-peaks"
+            )
         )
         async with ctx.hub.running():
             yield
