@@ -101,3 +101,20 @@ def test_rule_path_patterns() -> None:
     tail = Rule(method="GET", path="/files/{rest:path}", action="x:view")
     assert tail.matches("GET", "/files/a/b/c.csv")
     assert not tail.matches("GET", "/files/")
+
+
+def test_rule_table_builds_rules_per_plane_in_order() -> None:
+    from resources.kit.manifest import rule_table
+
+    assert rule_table(
+        customer=[("GET", "/a", "x:view"), ("WS", "/a/ws", "x:view")],
+        network=[("POST", "/network/e", "x:ingest")],
+    ) == (
+        Rule(method="GET", path="/a", action="x:view"),
+        Rule(method="WS", path="/a/ws", action="x:view"),
+        Rule(method="POST", path="/network/e", action="x:ingest", plane="network"),
+    )
+    with pytest.raises(ValueError, match="unknown plane 'browser'"):
+        rule_table(browser=[("GET", "/a", "x:view")])
+    with pytest.raises(ValueError, match="unknown method 'FETCH' for /a"):
+        rule_table(customer=[("FETCH", "/a", "x:view")])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from resources.kit.manifest import Action, Manifest, NavEntry, Rule
+from resources.kit.manifest import Action, Manifest, NavEntry, Rule, rule_table
 
 SELF = "directory:self"
 VIEW_USERS = "directory:view-users"
@@ -79,10 +79,7 @@ def _rules() -> tuple[Rule, ...]:
         ("POST", "/internal/tokens/verify"),
         ("POST", "/internal/audit"),
     )
-    return (
-        *(Rule(method=m, path=p, action=a) for m, p, a in (*ui, *api)),  # type: ignore[arg-type]
-        *(Rule(method=m, path=p, action=AUTHENTICATE, plane="service") for m, p in internal),  # type: ignore[arg-type]
-    )
+    return rule_table(customer=[*ui, *api], service=[(m, p, AUTHENTICATE) for m, p in internal])
 
 
 def _create_app(settings: Any) -> Any:

@@ -7,10 +7,10 @@ A manifest is the single source for routing, menus and the entitlement vocabular
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
 
 # Scope kinds an action can be granted on:
 #  "tenant"  - everything inside the holder's own tenancy subtree (provider ⊃ reseller ⊃ customer)
@@ -68,6 +68,20 @@ class Rule:
 
     def matches(self, method: str, path: str) -> bool:
         return method == self.method and self._regex.fullmatch(path) is not None
+
+
+def rule_table(**planes: Iterable[tuple[str, str, str]]) -> tuple[Rule, ...]:
+    """Rules from `(method, path, action)` rows per plane, in order:
+    `rule_table(customer=[("GET", "/numbers", VIEW), …], network=[…])`."""
+    out: list[Rule] = []
+    for plane, rows in planes.items():
+        if plane not in get_args(Plane):
+            raise ValueError(f"unknown plane {plane!r}")
+        for method, path, action in rows:
+            if method not in get_args(Method):
+                raise ValueError(f"unknown method {method!r} for {path}")
+            out.append(Rule(method=cast(Method, method), path=path, action=action, plane=cast(Plane, plane)))
+    return tuple(out)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from resources.kit.manifest import Action, Manifest, Method, NavEntry, Plane, Rule
+from resources.kit.manifest import Action, Manifest, NavEntry, Rule, rule_table
 
 VIEW = "tollfree:view"
 EDIT_ROUTING = "tollfree:edit-routing"
@@ -97,19 +97,7 @@ def _rules() -> tuple[Rule, ...]:
         ("POST", "/network/route", ROUTE_QUERY),
         ("GET", "/network/status", ROUTE_QUERY),
     ]
-    out: list[Rule] = []
-    for plane, rows in (("customer", customer), ("network", network)):
-        for method, path, action in rows:
-            out.append(Rule(method=_method(method), path=path, action=action, plane=_plane(plane)))
-    return tuple(out)
-
-
-def _method(value: str) -> Method:
-    return value  # type: ignore[return-value]
-
-
-def _plane(value: str) -> Plane:
-    return value  # type: ignore[return-value]
+    return rule_table(customer=customer, network=network)
 
 
 def _create_app(settings: Any) -> Any:
