@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from resources.kit.asgi import Disconnected, read_body, send_json
 from resources.kit.errors import ValidationFailed, problem
 from resources.tollfree.answer import answer_json
 from resources.tollfree.compiler import Query
@@ -31,7 +32,6 @@ MAX_TS = 253_402_300_800.0  # 10000-01-01T00:00:00Z
 
 _NANP = re.compile(r"(?:\+1|1)?([2-9][0-9]{9})")
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
-_JSON_HEADERS = [(b"content-type", b"application/json")]
 
 MESSAGES = {
     "json": "the body is not valid JSON",
@@ -128,41 +128,6 @@ def _format(scope: Scope) -> str | None:
     return value if value in ("json", "rtjson") else None
 
 
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole body, or None when it is larger than MAX_BODY or the client went away."""
-    message = await receive()
-    if message["type"] != "http.request":
-        return None
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body", False):
-        return body if len(body) <= MAX_BODY else None
-    chunks = [body]
-    size = len(body)
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-async def _send_json(send: Send, status: int, payload: Any) -> None:
-    body = json.dumps(payload, separators=(",", ":")).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*_JSON_HEADERS, (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
 class RouteEndpoint:
     """POST /network/route — an ASGI app (no Request object, no pydantic)."""
 
@@ -170,7 +135,10 @@ class RouteEndpoint:
         ctx = scope["app"].state.ctx
         store: ScpStore = ctx.scp
         fmt = _format(scope)
-        raw = await _read_body(receive)
+        try:
+            raw = await read_body(receive, MAX_BODY)
+        except Disconnected:
+            return
         if raw is None:
             await problem(413, detail=f"the body must be at most {MAX_BODY} bytes")(scope, receive, send)
             return
@@ -188,14 +156,14 @@ class RouteEndpoint:
             payload = answer_body(parsed, result)
         else:
             payload = rtjson_body(parsed, result, announce_uri=ctx.settings.announce_uri)
-        await _send_json(send, 200, payload)
+        await send_json(send, 200, payload)
 
 
 class StatusEndpoint:
     """GET /network/status — what the SCP has loaded."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _send_json(send, 200, scope["app"].state.ctx.scp.status())
+        await send_json(send, 200, scope["app"].state.ctx.scp.status())
 
 
 def routes() -> list[BaseRoute]:

@@ -18,13 +18,13 @@ element is the caller's subject `element:<name>`.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from resources.kit.asgi import Disconnected, read_body, send_json
 from resources.kit.errors import problem
 from resources.traffic.ingest import IngestClosed, Ingestor
 from resources.traffic.model import Rejection
@@ -33,7 +33,6 @@ from resources.traffic.wire import BodyError, parse_body
 
 log = logging.getLogger("resources.traffic")
 
-_JSON_HEADERS = [(b"content-type", b"application/json")]
 UNKNOWN_NUMBER = "dnis {number} is not a toll-free number known to traffic"
 
 
@@ -42,39 +41,6 @@ def element_of(scope: Scope) -> str:
     caller = (scope.get("state") or {}).get("caller")
     subject: str = getattr(caller, "subject", "") or "unknown"
     return subject.removeprefix("element:")
-
-
-class Disconnected(Exception):
-    """The client went away before its body arrived (nothing to answer)."""
-
-
-async def read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole body, or None when it is larger than `limit` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            raise Disconnected
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-async def send_json(send: Send, status: int, payload: Any) -> None:
-    body = json.dumps(payload, separators=(",", ":")).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*_JSON_HEADERS, (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 def rejection_json(r: Rejection) -> dict[str, Any]:
