@@ -25,18 +25,12 @@ from resources.directory.schemas import (
 )
 from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError, ValidationFailed
+from resources.kit.middleware import caller_of
 
 
 def ctx_of(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
-
-
-def caller_of(request: Request) -> Caller:
-    caller = getattr(request.state, "caller", None)
-    if not isinstance(caller, Caller):
-        raise ProblemError(401, detail="no verified caller")
-    return caller
 
 
 async def body_of(request: Request) -> dict[str, Any]:

@@ -20,9 +20,10 @@ from resources.directory import account, service
 from resources.directory.context import transaction
 from resources.directory.crypto import b32, otpauth_uri
 from resources.directory.manifest import ACTIONS, MANAGE_ENTITLEMENTS, MANAGE_USERS
-from resources.directory.routes import caller_of, ctx_of
+from resources.directory.routes import ctx_of
 from resources.directory.schemas import Grants, parse_grants, parse_new_token
 from resources.kit.errors import ProblemError, ValidationFailed
+from resources.kit.middleware import caller_of
 
 PAGE = 25
 USER_VERBS = ("disable", "enable", "password-reset", "mfa-reset")

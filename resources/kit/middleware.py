@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from resources.kit.assertion import InvalidAssertion
 from resources.kit.caller import Caller
-from resources.kit.errors import problem
+from resources.kit.errors import ProblemError, problem
 
 log = logging.getLogger("resources.kit.middleware")
 
@@ -86,3 +87,11 @@ class AssertionMiddleware:
             await send({"type": "websocket.close", "code": code, "reason": detail})
             return
         await problem(status, detail=detail)(scope, receive, send)
+
+
+def caller_of(request: Request) -> Caller:
+    """The verified caller the middleware put on the request (401 when there is none)."""
+    caller = getattr(request.state, "caller", None)
+    if not isinstance(caller, Caller):
+        raise ProblemError(401, detail="no verified caller")
+    return caller

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError, ValidationFailed
+from resources.kit.middleware import caller_of
 from resources.tollfree import service
 from resources.tollfree.answer import answer_json
 from resources.tollfree.compiler import Query
@@ -46,13 +46,6 @@ MAX_CSV = 20_000_000
 def ctx_of(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
-
-
-def caller_of(request: Request) -> Caller:
-    caller = getattr(request.state, "caller", None)
-    if not isinstance(caller, Caller):
-        raise ProblemError(401, detail="no verified caller")
-    return caller
 
 
 async def body_of(request: Request, *, limit: int = MAX_BODY) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from resources.kit.errors import ProblemError, ValidationFailed
+from resources.kit.middleware import caller_of
 from resources.tollfree import customers, editor, lifecycle, service
 from resources.tollfree.compiler import Query
 from resources.tollfree.context import transaction
@@ -31,7 +32,6 @@ from resources.tollfree.views_catalog import catalog_routes
 from resources.tollfree.views_common import (
     MAX_WHATIF_CALLS,
     VERBS,
-    caller_of,
     ctx_of,
     is_htmx,
     issue_index,

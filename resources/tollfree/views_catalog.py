@@ -8,11 +8,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from resources.kit.errors import ProblemError, ValidationFailed
+from resources.kit.middleware import caller_of
 from resources.tollfree import customers, editor, service
 from resources.tollfree.context import transaction
 from resources.tollfree.manifest import EDIT_ROUTING
 from resources.tollfree.views_common import (
-    caller_of,
     ctx_of,
     field_errors,
     problem_text,

@@ -13,7 +13,6 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError, ValidationFailed
 from resources.tollfree import editor
 from resources.tollfree.context import Context
@@ -54,13 +53,6 @@ def target_of(request: Request) -> Target:
         return Target(tfn, f"/tollfree/numbers/{tfn}", "number")
     name = str(params["name"]).upper()
     return Target(f"*{name.removeprefix('*')}", f"/tollfree/templates/{name.removeprefix('*')}", "template")
-
-
-def caller_of(request: Request) -> Caller:
-    caller = getattr(request.state, "caller", None)
-    if not isinstance(caller, Caller):
-        raise ProblemError(401, detail="no verified caller")
-    return caller
 
 
 def ctx_of(request: Request) -> Context:

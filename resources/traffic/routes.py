@@ -22,9 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from resources.kit.caller import Caller
 from resources.kit.db import unit_of_work
-from resources.kit.errors import ProblemError
+from resources.kit.middleware import caller_of
 from resources.traffic import calls as call_rules
 from resources.traffic import service
 from resources.traffic.context import Context
@@ -40,13 +39,6 @@ from resources.traffic.schemas import (
 def ctx_of(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
-
-
-def caller_of(request: Request) -> Caller:
-    caller = getattr(request.state, "caller", None)
-    if not isinstance(caller, Caller):
-        raise ProblemError(401, detail="no verified caller")
-    return caller
 
 
 def params_of(request: Request) -> dict[str, str]:

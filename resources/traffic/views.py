@@ -19,9 +19,10 @@ from starlette.routing import Route
 
 from resources.kit.db import unit_of_work
 from resources.kit.errors import ValidationFailed
+from resources.kit.middleware import caller_of
 from resources.traffic import service
 from resources.traffic.model import DISPOSITIONS
-from resources.traffic.routes import caller_of, csv_response, ctx_of, params_of
+from resources.traffic.routes import csv_response, ctx_of, params_of
 from resources.traffic.schemas import (
     DISPOSITION_WORDS,
     parse_call_query,
