@@ -14,7 +14,11 @@ from branding.registry import BrandRegistry
 
 def jinja_loader(registry: BrandRegistry, brand_id: str, base: list[BaseLoader]) -> BaseLoader:
     base_choice = ChoiceLoader(list(base))
-    brand_dirs = [b.templates_dir for b in registry.chain(brand_id) if b.templates_dir.is_dir()]
+    brand_dirs = [
+        b.templates_dir
+        for b in registry.chain(brand_id)
+        if b.templates_dir is not None and b.templates_dir.is_dir()
+    ]
     loaders: list[BaseLoader] = [PrefixLoader({"default": base_choice}, delimiter=":")]
     if brand_dirs:
         loaders.append(FileSystemLoader(brand_dirs))

@@ -1,7 +1,8 @@
 """The customer-plane gateway application (composition only; the pieces live in their modules).
 
 Middleware, outermost first: security headers + request id → metrics (optional) → session
-loading → CSRF → routes (own pages, static, then `/{resource}/…` forwarding).
+loading → brand host rules → CSRF → routes (own pages, static, brand files, then
+`/{resource}/…` forwarding).
 """
 
 from __future__ import annotations
@@ -25,14 +26,17 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from branding import BUILTIN_BRANDS_DIR, BrandRegistry
+from branding.web import create_brand_app
 from gateway import login, pages
 from gateway.auth import Authenticator, PasswordAuthenticator
+from gateway.brands import LiveBrands
 from gateway.config import Config
 from gateway.csrf import CsrfMiddleware
 from gateway.deps import GatewayDeps
 from gateway.directory_client import CHANGED_TOPIC, DirectoryClient, PrincipalCache
 from gateway.errors import error_page_for, error_response, on_http_exception
 from gateway.headers import SecurityHeadersMiddleware
+from gateway.hosts import BrandHostMiddleware
 from gateway.identity import SessionMiddleware
 from gateway.pages import STATIC_CACHE
 from gateway.ports import DispatcherPort
@@ -108,12 +112,13 @@ class CachedStaticFiles(StaticFiles):
         return response
 
 
-def _routes() -> list[BaseRoute]:
+def _routes(brands: LiveBrands) -> list[BaseRoute]:
     browser, api = Forwarder(api=False), Forwarder(api=True)
     return [
         *pages.routes(),
         *login.routes(),
         Mount("/static", app=CachedStaticFiles(directory=WEBUI_STATIC, check_dir=False), name="static"),
+        Mount("/brand", app=create_brand_app(brands, assets=brands), name="brand"),
         Route("/api/{resource}/{rest:path}", api),
         WebSocketRoute("/{resource}/{rest:path}", browser),
         Route("/{resource}/{rest:path}", browser),
@@ -137,8 +142,9 @@ def create_app(
     manage_dispatcher: bool = True,
 ) -> Starlette:
     """Build the gateway. Defaults come from `config` (SQL or Redis sessions, memory or Redis
-    throttle, the built-in brands, `<certs>/gateway-secret.key`); tests pass their own."""
-    registry = brands or BrandRegistry.load([BUILTIN_BRANDS_DIR])
+    throttle, the built-in brands — overlaid with the directory's published ones while running —,
+    `<certs>/gateway-secret.key`); tests pass their own."""
+    live = LiveBrands(brands or BrandRegistry.load([BUILTIN_BRANDS_DIR]), dispatcher)
     directory = DirectoryClient(dispatcher, cache=cache or PrincipalCache())
     store = session_store or default_session_store(config)
     sessions = SessionManager(
@@ -147,12 +153,12 @@ def create_app(
     deps = GatewayDeps(
         config=config,
         dispatcher=dispatcher,
-        brands=registry,
+        brands=live,
         sessions=sessions,
         throttle=throttle or default_throttle(config),
         directory=directory,
         authenticator=authenticator or PasswordAuthenticator(directory),
-        renderer=Renderer(registry, base_loaders=template_loaders),
+        renderer=Renderer(live, base_loaders=template_loaders),
         login_key=secret_key or load_secret_key(config.certs_dir),
         bus=bus,
         metrics=metrics,
@@ -163,13 +169,17 @@ def create_app(
         if manage_dispatcher:
             await dispatcher.start()
         watcher = asyncio.create_task(_watch_directory(bus, directory.cache)) if bus is not None else None
+        brands_loaded = asyncio.Event()
+        brand_follower = asyncio.create_task(live.run(bus, started=brands_loaded))
+        await brands_loaded.wait()  # published brands before the first request
         try:
             yield
         finally:
-            if watcher is not None:
-                watcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
+            for task in (watcher, brand_follower):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             if manage_dispatcher:
                 await dispatcher.stop()
             await store.aclose()
@@ -185,10 +195,11 @@ def create_app(
         middleware.append(Middleware(MetricsMiddleware, metrics=metrics, plane="customer"))
     middleware += [
         Middleware(SessionMiddleware, sessions=sessions),
+        Middleware(BrandHostMiddleware),
         Middleware(CsrfMiddleware, refuse=refuse),
     ]
     app = Starlette(
-        routes=_routes(),
+        routes=_routes(live),
         middleware=middleware,
         lifespan=lifespan,
         exception_handlers={HTTPException: on_http_exception},

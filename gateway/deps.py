@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from starlette.types import Scope
 
-from branding import BrandRegistry
 from gateway.auth import Authenticator
+from gateway.brands import LiveBrands
 from gateway.config import Config
 from gateway.directory_client import DirectoryClient
 from gateway.ports import DispatcherPort
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class GatewayDeps:
     config: Config
     dispatcher: DispatcherPort
-    brands: BrandRegistry
+    brands: LiveBrands  # `.current` is the registry of this moment (swapped on publish)
     sessions: SessionManager
     throttle: LoginThrottle
     directory: DirectoryClient

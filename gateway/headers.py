@@ -1,7 +1,8 @@
 """Security headers and the request id, as one pure ASGI middleware (outermost).
 
 * Every response — pages, errors, resource answers — gets HSTS, CSP, nosniff, Referrer-Policy,
-  X-Frame-Options, Permissions-Policy and COOP; the gateway's values replace a resource's.
+  X-Frame-Options, Permissions-Policy and COOP; the gateway's values replace a resource's, except
+  the stricter sandboxing CSP `branding.web` sends with SVG brand files.
 * `Cache-Control: no-store` unless the response set its own (static files do).
 * Referrer-Policy `same-origin`: nothing (not even our host name) leaks to other sites, while
   same-origin form posts keep a real `Origin` header — with `no-referrer` browsers send
@@ -22,6 +23,8 @@ from collections.abc import Awaitable, Callable
 from starlette.datastructures import MutableHeaders
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from branding.web import SVG_CSP
 
 log = logging.getLogger("gateway")
 
@@ -79,8 +82,10 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 headers = MutableHeaders(scope=message)
+                keep_csp = headers.get("content-security-policy") == SVG_CSP  # stricter, brand SVGs
                 for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
+                    if not (keep_csp and name == "content-security-policy"):
+                        headers[name] = value
                 headers[REQUEST_ID_HEADER] = request_id
                 if "cache-control" not in headers:
                     headers["cache-control"] = "no-store"

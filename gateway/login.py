@@ -3,6 +3,10 @@
 Every failure — wrong password, unknown user, locked or disabled account, throttled IP, the
 directory being down — answers with the same generic message. The session id is rotated when
 the password is accepted and again after the second factor.
+
+Brand hosts: a user whose brand lives on another host (gateway/hosts.py) gets no session here
+after a correct password; the answer is a redirect to that host's /login, which shows
+"Sign in at <host>".
 """
 
 from __future__ import annotations
@@ -11,32 +15,45 @@ import logging
 from datetime import timedelta
 from urllib.parse import quote
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from branding.registry import normalise_host
 from gateway.auth import GENERIC_LOGIN_ERROR, MFA_ERROR, safe_next
 from gateway.csrf import PRE_COOKIE, login_token, login_token_valid, new_pre_nonce
 from gateway.deps import GatewayDeps, deps_of
+from gateway.hosts import host_port, origin_of, wrong_host_origin
 from gateway.identity import clear_session_cookie, client_ip, session_of, set_session_cookie, user_agent
 from gateway.sessions import SessionRecord
 
 log = logging.getLogger("gateway")
 
 MFA_PENDING_MAX = timedelta(minutes=5)
+WRONG_HOST_FLAG = "wrong_host"
 
 
 def _request_id(request: Request) -> str:
     return str(request.scope.get("state", {}).get("request_id", ""))
 
 
+def _here(request: Request, deps: GatewayDeps) -> str:
+    """This host as its brand names it (canonical host and the port the request came in on)."""
+    host = Headers(scope=request.scope).get("host")
+    brand = deps.brands.current.for_host(host)
+    name = brand.canonical_host or normalise_host(host or "localhost")
+    return origin_of(name, host_port(host)).removeprefix("https://")
+
+
 def _login_page(
     request: Request, deps: GatewayDeps, *, nonce: str, error: str | None, username: str, next_path: str
 ) -> Response:
+    notice = f"Sign in at {_here(request, deps)}" if request.query_params.get(WRONG_HOST_FLAG) else None
     response = deps.renderer.render(
         request.scope,
         "login.html",
-        {"error": error, "username": username, "next": next_path},
+        {"error": error, "username": username, "next": next_path, "notice": notice},
         title="Sign in",
         principal=None,
         nav=[],
@@ -132,6 +149,16 @@ async def login_submit(request: Request) -> Response:
     if not result.ok or result.user_id is None:
         await _failed(request, deps, ip=ip, username=username, count=True)
         return failure()
+    try:
+        elsewhere = await _brand_origin(request, deps, result.user_id)
+    except LookupError as exc:
+        log.warning("login: %s", exc)
+        _count(deps, "error")
+        return failure()
+    if elsewhere is not None:
+        _count(deps, "wrong-host")
+        target = f"{elsewhere}/login?next={quote(next_path, safe='/')}&{WRONG_HOST_FLAG}=1"
+        return RedirectResponse(target, status_code=303)  # and no session on this host
     new = await deps.sessions.start(
         user_id=result.user_id,
         state="mfa" if result.mfa_required else "active",
@@ -144,6 +171,18 @@ async def login_submit(request: Request) -> Response:
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, new.raw_id, max_age=deps.config.session_absolute_seconds)
     return response
+
+
+async def _brand_origin(request: Request, deps: GatewayDeps, user_id: str) -> str | None:
+    """The origin of the user's brand host when it is not this one; None when this host is
+    right. LookupError when the user cannot be looked up (directory down, user gone meanwhile)."""
+    try:
+        principal = await deps.directory.principal(user_id, request_id=_request_id(request))
+    except Exception as exc:
+        raise LookupError(f"principal lookup failed: {exc}") from exc
+    if principal is None:
+        raise LookupError(f"user {user_id} has no principal")
+    return wrong_host_origin(deps.brands.current, Headers(scope=request.scope).get("host"), principal)
 
 
 def _pending(request: Request, deps: GatewayDeps) -> SessionRecord | None:

@@ -1,14 +1,13 @@
-"""The gateway's own pages: dashboard, account sessions, health, brand assets."""
+"""The gateway's own pages: dashboard, account sessions, health (brand files: `branding.web`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from branding import brand_css
 from gateway.deps import GatewayDeps, deps_of
 from gateway.errors import error_response
 from gateway.headers import request_id_of
@@ -138,30 +137,10 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": status, "resources": resources})
 
 
-async def brand_stylesheet(request: Request) -> Response:
-    deps = deps_of(request.scope)
-    brand_id = str(request.path_params["brand"])
-    if brand_id not in deps.brands.ids():
-        return error_response(request.scope, 404)
-    return Response(
-        brand_css(deps.brands.get(brand_id)), media_type="text/css", headers={"cache-control": STATIC_CACHE}
-    )
-
-
-async def brand_static(request: Request) -> Response:
-    deps = deps_of(request.scope)
-    found = deps.brands.static_file(str(request.path_params["brand"]), str(request.path_params["name"]))
-    if found is None:
-        return error_response(request.scope, 404)
-    return FileResponse(found, headers={"cache-control": STATIC_CACHE})
-
-
 def routes() -> list[Route]:
     return [
         Route("/", dashboard, methods=["GET"]),
         Route("/account/sessions", account_sessions, methods=["GET"]),
         Route("/account/sessions/revoke", revoke_sessions, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/brand/{brand}/brand.css", brand_stylesheet, methods=["GET"]),
-        Route("/brand/{brand}/static/{name:path}", brand_static, methods=["GET"]),
     ]

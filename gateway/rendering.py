@@ -6,7 +6,7 @@ templates expect: `brand`, `user`, `nav`, `csrf_token`, `title`, `request_id`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +44,31 @@ def nav_for(
 
 
 class Renderer:
-    def __init__(self, brands: BrandRegistry, *, base_loaders: list[BaseLoader] | None = None) -> None:
-        self.brands = brands
+    """`brands` is a registry or a callable returning the current one (the gateway's
+    `LiveBrands`); the per-brand environments are rebuilt when the registry is swapped."""
+
+    def __init__(
+        self,
+        brands: BrandRegistry | Callable[[], BrandRegistry],
+        *,
+        base_loaders: list[BaseLoader] | None = None,
+    ) -> None:
+        self._source = brands
         default: list[BaseLoader] = [FileSystemLoader(WEBUI_TEMPLATES)]
         self._base = base_loaders if base_loaders is not None else default
-        self._envs = BrandEnvironments(brands, self._base)
+        first = self.brands
+        self._envs_for = first
+        self._envs = BrandEnvironments(first, self._base)
+
+    @property
+    def brands(self) -> BrandRegistry:
+        source = self._source
+        return source if isinstance(source, BrandRegistry) else source()
 
     def env(self, brand_id: str) -> Environment:
+        current = self.brands
+        if current is not self._envs_for:
+            self._envs_for, self._envs = current, BrandEnvironments(current, self._base)
         return self._envs.get(brand_id)
 
     def brand_for(self, scope: Scope, principal: Principal | None) -> Brand:

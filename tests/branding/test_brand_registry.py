@@ -104,7 +104,8 @@ def test_css_vars_and_stylesheet(tmp_path: Path) -> None:
     assert brand_css(kid) == (
         ":root{--brand-accent:#000002;--brand-bg:#000003;--brand-border:#000007;--brand-danger:#000009;"
         "--brand-focus:#000008;--brand-muted:#000006;--brand-on-primary:#ffffff;--brand-primary:#abcdef;"
-        "--brand-success:#00000a;--brand-surface:#000004;--brand-text:#000005;--brand-warning:#00000b}\n"
+        "--brand-success:#00000a;--brand-surface:#000004;--brand-text:#000005;--brand-warning:#00000b;"
+        '--brand-font:system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif}\n'
     )
     assert kid.product_name == "Kid"
     assert kid.support_email == "support@example.invalid"

@@ -111,6 +111,7 @@ class FakeDirectory:
 class FakeResult:
     status: int
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.body)
