@@ -17,6 +17,8 @@ DEMO_USERS = (
     ("alice@globex", "customer admin (Globex Corporation)"),
     ("bob@globex", "user with narrower entitlements (Globex Corporation)"),
     ("carol@initech", "customer admin (Initech, a customer of Acme)"),
+    ("zed@zenith", "reseller admin (Zenith Communications, a second reseller)"),
+    ("hank@hooli", "customer admin (Hooli, a customer of Zenith)"),
 )
 DEMO_PASSWORD = "switchboard-demo"  # noqa: S105 - demo mode only, printed on purpose
 

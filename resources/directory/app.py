@@ -1,5 +1,5 @@
 """`create_app(settings)`: the directory as an ASGI app. The lifespan owns the engine; it runs
-no migrations (`switchboard migrate` does)."""
+no migrations (`switchboard migrate` does) and publishes the tenancy tree (`tenancy_bus`)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from resources.directory import routes, views
+from resources.directory import routes, routes_brand, routes_orgs, views, views_brand, views_orgs
 from resources.directory.context import Context, open_context
 from resources.directory.settings import DirectorySettings
+from resources.directory.tenancy_bus import run_tenancy_publisher
 from resources.kit.app import resource_app
 from resources.kit.settings import ResourceSettings
 
@@ -34,16 +35,25 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if context is not None:
             app.state.ctx = context
-            yield
+            async with run_tenancy_publisher(context):
+                yield
             return
         async with open_context(directory) as (ctx, engine):
             app.state.ctx, app.state.engine = ctx, engine
-            yield
+            async with run_tenancy_publisher(ctx):
+                yield
 
     app = resource_app(
         settings=directory,
         resource_dir=RESOURCE_DIR,
-        routes=[*routes.routes(), *views.routes()],
+        routes=[
+            *routes.routes(),
+            *routes_orgs.routes(),
+            *views.routes(),
+            *views_orgs.routes(),
+            *routes_brand.routes(),
+            *views_brand.routes(),
+        ],
         lifespan=lifespan,
         verifier=verifier,
         templates=templates,

@@ -18,7 +18,7 @@ from resources.directory.entitlements import narrow
 from resources.directory.models import User
 from resources.kit.caller import Kind, Principal
 
-Reason = Literal["invalid", "locked", "disabled"]
+Reason = Literal["invalid", "locked", "disabled", "suspended"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +83,12 @@ async def authenticate(*, tx: Tx, username: str, password: str, ip: str | None) 
             subject=user.username, ip=ip, detail={"reason": "disabled"},
         )  # fmt: skip
         return AuthResult(ok=False, reason="disabled")
+    if (await repo.load_tree(tx.session)).suspended(user.org_id):  # the org or one above it
+        await record(
+            tx, event="login.failure", actor_id=user.id, actor_username=user.username, org_id=user.org_id,
+            subject=user.username, ip=ip, detail={"reason": "suspended"},
+        )  # fmt: skip
+        return AuthResult(ok=False, reason="suspended")
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     user.failed_count = 0
@@ -96,6 +102,8 @@ async def authenticate(*, tx: Tx, username: str, password: str, ip: str | None) 
 async def verify_mfa(*, tx: Tx, user_id: str, code: str, ip: str | None) -> bool:
     user = await repo.user_by_id(tx.session, user_id)
     if user is None or user.disabled or is_locked(tx, user) or not user.mfa_enabled or not user.mfa_secret:
+        return False
+    if (await repo.load_tree(tx.session)).suspended(user.org_id):
         return False
     secret = tx.ctx.box.open(user.mfa_secret, aad=user.id)
     step = matching_step(secret, code.strip(), now=tx.now.timestamp(), last_step=user.mfa_last_step)
@@ -112,12 +120,13 @@ async def verify_mfa(*, tx: Tx, user_id: str, code: str, ip: str | None) -> bool
 
 
 async def principal_for(tx: Tx, user: User) -> Principal | None:
-    """The user as the gateway sees it; None when disabled, locked or orphaned."""
+    """The user as the gateway sees it; None when disabled, locked, orphaned or when its org (or
+    an org above it) is suspended."""
     if user.disabled or is_locked(tx, user):
         return None
     tree = await repo.load_tree(tx.session)
     org = tree.get(user.org_id)
-    if org is None or org.kind not in ("provider", "reseller", "customer"):
+    if org is None or org.kind not in ("provider", "reseller", "customer") or tree.suspended(org.id):
         return None
     kind: Kind = org.kind  # type: ignore[assignment]
     return Principal(

@@ -18,6 +18,8 @@ from resources.kit.db import open_engine, unit_of_work
 from resources.kit.events import EventBus
 
 CHANGED = "directory.changed"
+# orgs were created, suspended or resumed: whoever serves `directory.tenancy` publishes a fresh one
+TENANCY_WANTED = "directory.tenancy-wanted"
 
 
 def utcnow() -> datetime:
@@ -75,12 +77,17 @@ class Tx:
     now: datetime
     changed: set[str] = field(default_factory=set)
     everyone_changed: bool = False
+    tenancy_changed: bool = False
 
     def mark_changed(self, *user_ids: str) -> None:
         self.changed.update(user_ids)
 
     def mark_everyone(self) -> None:
         self.everyone_changed = True
+
+    def mark_tenancy(self) -> None:
+        """The tenancy tree changed (other resources replicate it from `directory.tenancy`)."""
+        self.tenancy_changed = True
 
 
 @asynccontextmanager
@@ -92,3 +99,5 @@ async def transaction(ctx: Context, *, write: bool) -> AsyncIterator[Tx]:
         await ctx.bus.publish(CHANGED, {"user_ids": None})
     elif tx.changed:
         await ctx.bus.publish(CHANGED, {"user_ids": sorted(tx.changed)})
+    if tx.tenancy_changed:
+        await ctx.bus.publish(TENANCY_WANTED, {})

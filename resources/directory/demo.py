@@ -1,4 +1,5 @@
-"""Demo seed (`switchboard demo`): a provider, a reseller, two customers, five users. Idempotent."""
+"""Demo seed (`switchboard demo`): a provider, resellers (one nested), customers, seven users.
+Idempotent."""
 
 from __future__ import annotations
 
@@ -50,6 +51,40 @@ ORGS = (  # id, name, kind, parent, brand, contact
         None,
         ("Carol Admin", "carol@initech.example", "+441632960300"),
     ),
+    # a second reseller, for isolation: nothing of Acme's is Zenith's and the other way round
+    (
+        "zenith",
+        "Zenith Communications",
+        "reseller",
+        "switchboard",
+        None,
+        ("Zed Reseller", "zed@zenith.example", "+441632960400"),
+    ),
+    (
+        "hooli",
+        "Hooli",
+        "customer",
+        "zenith",
+        None,
+        ("Hank Admin", "hank@hooli.example", "+441632960500"),
+    ),
+    # a sub-reseller of Acme (shows Acme's brand until it publishes its own) with a customer
+    (
+        "acme-west",
+        "Acme West",
+        "reseller",
+        "acme",
+        None,
+        ("Wes Reseller", "wes@acme-west.example", "+441632960600"),
+    ),
+    (
+        "vandelay",
+        "Vandelay Industries",
+        "customer",
+        "acme-west",
+        None,
+        ("Art Vandelay", "art@vandelay.example", "+441632960700"),
+    ),
 )
 ADMIN_ROLES = (
     ("provider-admin", "Provider administrator", "Everything, across every reseller and customer"),
@@ -62,6 +97,8 @@ USERS = (  # username, display name, org, role
     ("alice@globex", "Alice Admin", "globex", "customer-admin"),
     ("bob@globex", "Bob User", "globex", "customer-user"),
     ("carol@initech", "Carol Admin", "initech", "customer-admin"),
+    ("zed@zenith", "Zed Reseller", "zenith", "reseller-admin"),
+    ("hank@hooli", "Hank Admin", "hooli", "customer-admin"),
 )
 
 
@@ -112,9 +149,14 @@ async def _seed(
         roles = [(*r, customer_actions if r[0] == "customer-admin" else admin_actions) for r in ADMIN_ROLES]
         roles.append(("customer-user", "Customer user", "Own account only", [SELF]))
         for role_id, name, description, role_actions in roles:
-            if await session.get(Role, role_id) is None:
-                session.add(Role(id=role_id, name=name, org_id="switchboard", description=description))
+            role = await session.get(Role, role_id)
+            if role is None:
+                session.add(
+                    Role(id=role_id, name=name, org_id="switchboard", description=description, builtin=True)
+                )
                 await session.flush()
+            elif not role.builtin:
+                role.builtin = True
             have = {e.action for e in (await repo.role_entitlements(session, [role_id]))[role_id]}
             session.add_all(
                 RoleEntitlement(role_id=role_id, action=a, scope=None) for a in role_actions if a not in have

@@ -12,6 +12,9 @@ MANAGE_USERS = "directory:manage-users"
 MANAGE_ENTITLEMENTS = "directory:manage-entitlements"
 VIEW_AUDIT = "directory:view-audit"
 AUTHENTICATE = "directory:authenticate"
+MANAGE_ORGS = "directory:manage-orgs"
+MANAGE_ROLES = "directory:manage-roles"
+MANAGE_BRAND = "directory:manage-brand"
 
 ACTIONS = (
     Action(
@@ -29,6 +32,26 @@ ACTIONS = (
         description="Assign roles and entitlements to users (only those you hold yourself)",
     ),
     Action(name=VIEW_AUDIT, description="Read the security audit log of your organisation(s)"),
+    Action(
+        name=MANAGE_ORGS,
+        description=(
+            "Provider and reseller staff: create the organisations below yours (resellers, "
+            "customers), suspend and resume them, set a customer's administrator"
+        ),
+        staff_only=True,
+    ),
+    Action(
+        name=MANAGE_ROLES,
+        description="Define your organisation's roles, within the entitlements you hold yourself",
+    ),
+    Action(
+        name=MANAGE_BRAND,
+        description=(
+            "Provider and reseller staff: edit, preview, publish and roll back your organisation's "
+            "brand (logos, colours, contact details, footers)"
+        ),
+        staff_only=True,
+    ),
     Action(
         name=AUTHENTICATE,
         description="Gateway service: check passwords and codes, resolve principals and API tokens",
@@ -56,6 +79,26 @@ def _rules() -> tuple[Rule, ...]:
         ("POST", "/me/mfa/disable", SELF),
         ("POST", "/me/tokens", SELF),
         ("POST", "/me/tokens/{token_id}/revoke", SELF),
+        ("GET", "/orgs", MANAGE_ORGS),
+        ("GET", "/orgs/new", MANAGE_ORGS),
+        ("POST", "/orgs", MANAGE_ORGS),
+        ("GET", "/orgs/{org_id}", MANAGE_ORGS),
+        ("POST", "/orgs/{org_id}/suspend", MANAGE_ORGS),
+        ("POST", "/orgs/{org_id}/resume", MANAGE_ORGS),
+        ("POST", "/orgs/{org_id}/admin", MANAGE_ORGS),
+        ("GET", "/roles", VIEW_USERS),
+        ("POST", "/roles", MANAGE_ROLES),
+        ("GET", "/roles/{role_id}", VIEW_USERS),
+        ("POST", "/roles/{role_id}", MANAGE_ROLES),
+        ("POST", "/roles/{role_id}/delete", MANAGE_ROLES),
+        ("GET", "/brand", MANAGE_BRAND),
+        ("POST", "/brand/draft", MANAGE_BRAND),
+        ("POST", "/brand/assets", MANAGE_BRAND),
+        ("GET", "/brand/assets/{sha256}", MANAGE_BRAND),
+        ("GET", "/brand/preview", MANAGE_BRAND),
+        ("GET", "/brand/preview.css", MANAGE_BRAND),
+        ("POST", "/brand/publish", MANAGE_BRAND),
+        ("POST", "/brand/rollback/{version}", MANAGE_BRAND),
     )
     api = (
         ("GET", "/api/users", VIEW_USERS),
@@ -71,6 +114,23 @@ def _rules() -> tuple[Rule, ...]:
         ("GET", "/api/me/tokens", SELF),
         ("POST", "/api/me/tokens", SELF),
         ("DELETE", "/api/me/tokens/{token_id}", SELF),
+        ("GET", "/api/orgs", MANAGE_ORGS),
+        ("POST", "/api/orgs", MANAGE_ORGS),
+        ("GET", "/api/orgs/{org_id}", MANAGE_ORGS),
+        ("PATCH", "/api/orgs/{org_id}", MANAGE_ORGS),
+        ("POST", "/api/orgs/{org_id}/suspend", MANAGE_ORGS),
+        ("POST", "/api/orgs/{org_id}/resume", MANAGE_ORGS),
+        ("POST", "/api/orgs/{org_id}/admin", MANAGE_ORGS),
+        ("POST", "/api/roles", MANAGE_ROLES),
+        ("GET", "/api/roles/{role_id}", VIEW_USERS),
+        ("PUT", "/api/roles/{role_id}", MANAGE_ROLES),
+        ("DELETE", "/api/roles/{role_id}", MANAGE_ROLES),
+        ("GET", "/api/brand", MANAGE_BRAND),
+        ("PUT", "/api/brand/draft", MANAGE_BRAND),
+        ("POST", "/api/brand/assets", MANAGE_BRAND),
+        ("POST", "/api/brand/publish", MANAGE_BRAND),
+        ("POST", "/api/brand/rollback/{version}", MANAGE_BRAND),
+        ("GET", "/api/brand/versions", MANAGE_BRAND),
     )
     internal = (
         ("POST", "/internal/authenticate"),
@@ -78,6 +138,8 @@ def _rules() -> tuple[Rule, ...]:
         ("GET", "/internal/principals/{user_id}"),
         ("POST", "/internal/tokens/verify"),
         ("POST", "/internal/audit"),
+        ("GET", "/internal/brands"),
+        ("GET", "/internal/brand-assets/{sha256}"),
     )
     return rule_table(customer=[*ui, *api], service=[(m, p, AUTHENTICATE) for m, p in internal])
 
@@ -96,7 +158,10 @@ MANIFEST = Manifest(
     actions=ACTIONS,
     rules=_rules(),
     nav=(
+        NavEntry(title="Organisations", path="/directory/orgs", action=MANAGE_ORGS, order=75),
+        NavEntry(title="Brand", path="/directory/brand", action=MANAGE_BRAND, order=76),
         NavEntry(title="Users", path="/directory/users", action=VIEW_USERS, order=80),
+        NavEntry(title="Roles", path="/directory/roles", action=VIEW_USERS, order=81),
         NavEntry(title="Security audit", path="/directory/audit", action=VIEW_AUDIT, order=85),
         NavEntry(title="My account", path="/directory/me", action=SELF, order=90),
     ),

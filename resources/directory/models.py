@@ -29,6 +29,9 @@ class Org(Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(16))  # E.164
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Suspension (revision 0002): the org and every org below it cannot sign in.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    suspended_by: Mapped[str | None] = mapped_column(String(64), default=None)  # username
 
 
 class User(Base):
@@ -60,6 +63,7 @@ class Role(Base):
     name: Mapped[str] = mapped_column(String(200))
     org_id: Mapped[str] = mapped_column(ForeignKey("directory_orgs.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)  # revision 0002: immutable
 
 
 class RoleEntitlement(Base):

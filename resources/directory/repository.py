@@ -25,10 +25,16 @@ from resources.kit.caller import Entitlement
 
 
 async def load_tree(session: AsyncSession) -> OrgTree:
-    rows = (await session.execute(select(Org.id, Org.name, Org.kind, Org.parent_id, Org.brand))).all()
+    rows = (
+        await session.execute(select(Org.id, Org.name, Org.kind, Org.parent_id, Org.brand, Org.suspended_at))
+    ).all()
     return OrgTree(
-        OrgNode(id=r.id, name=r.name, kind=r.kind, parent_id=r.parent_id, brand=r.brand) for r in rows
-    )
+        OrgNode(
+            id=r.id, name=r.name, kind=r.kind, parent_id=r.parent_id, brand=r.brand,
+            suspended=r.suspended_at is not None,
+        )
+        for r in rows
+    )  # fmt: skip
 
 
 async def get_org(session: AsyncSession, org_id: str) -> Org | None:

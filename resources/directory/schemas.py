@@ -255,6 +255,7 @@ def role_json(role: Role, entitlements: tuple[Entitlement, ...]) -> dict[str, An
         "name": role.name,
         "org_id": role.org_id,
         "description": role.description,
+        "builtin": role.builtin,
         "entitlements": [ent_json(e) for e in entitlements],
     }
 

@@ -15,6 +15,7 @@ class OrgNode:
     kind: str  # provider | reseller | customer
     parent_id: str | None
     brand: str | None
+    suspended: bool = False  # this org itself; see OrgTree.suspended for the inherited state
 
 
 class OrgTree:
@@ -67,6 +68,10 @@ class OrgTree:
                 return node.brand
         root = chain[-1] if chain else None
         return root.brand if root is not None and root.kind == "provider" and root.brand else DEFAULT_BRAND
+
+    def suspended(self, org_id: str) -> bool:
+        """True when the org or any org above it is suspended."""
+        return any(o.suspended for o in self.ancestors(org_id))
 
     def visible(self, org_id: str, scope: frozenset[str] | None) -> frozenset[str]:
         """Orgs a holder at `org_id` may see for an action with `scope` (None = whole subtree)."""

@@ -18,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
-from resources.kit.db import IMMEDIATE, create_engine
+from resources.kit.db import IMMEDIATE, create_engine, quote_schema
 
 CONNECTION = "switchboard.connection"
 PART = "switchboard.part"
@@ -38,6 +38,11 @@ def alembic_config(*, migrations_dir: Path, part: str, schema: str | None) -> Co
 
 
 def _run(connection: Connection, cfg: Config, revision: str) -> None:
+    schema: str | None = cfg.attributes.get(SCHEMA)
+    if schema is not None and connection.dialect.name == "postgresql":
+        # alembic's ALTER/DROP constructs do not go through schema_translate_map: let unqualified
+        # names resolve in the part's schema for this transaction
+        connection.exec_driver_sql(f"SET LOCAL search_path TO {quote_schema(schema)}")
     cfg.attributes[CONNECTION] = connection
     command.upgrade(cfg, revision)
 

@@ -5,7 +5,8 @@ distinct view's frame once however many viewers watch it.
 * provider staff: every key;
 * reseller staff: keys whose number's reseller chain contains `caller.org_id`;
 * customer users: keys of `caller.customer_id`;
-* in every case, when `traffic:view` is scoped to numbers, only those numbers;
+* in every case, when `traffic:view` is scoped, only the keys of its numbers (`+1800…`) and of
+  its sites (`site:<name>`: every key at that site, e.g. a customer's call-center agents);
 * anyone else (no `traffic:view`, another kind of caller): None, i.e. nothing.
 """
 
@@ -20,6 +21,7 @@ from resources.traffic.manifest import VIEW
 from resources.traffic.model import Key, NumberInfo, SiteInfo
 
 ALL = "all"
+SITE = "site:"  # a `traffic:view` scope id naming a site rather than a number
 ScopeKind = Literal["provider", "reseller", "customer"]
 
 
@@ -64,7 +66,8 @@ class ViewScope:
     kind: ScopeKind
     org_id: str
     customer_id: str | None = None
-    numbers: frozenset[str] | None = None  # None = every number of the tenancy
+    numbers: frozenset[str] | None = None  # None = unscoped: every key of the tenancy
+    sites: frozenset[str] = frozenset()  # scoped: the keys at these sites too (`site:<name>` ids)
     directory: Directory = field(compare=False, hash=False, repr=False)
 
     @classmethod
@@ -73,16 +76,21 @@ class ViewScope:
             limit = caller.scope_for(VIEW)
         except PermissionError:
             return None
+        only, sites = None, frozenset[str]()
+        if limit is not None:
+            only = frozenset(x for x in limit if not x.startswith(SITE))
+            sites = frozenset(x.removeprefix(SITE) for x in limit if x.startswith(SITE))
         if caller.kind == "provider":
-            return cls(kind="provider", org_id=caller.org_id, numbers=limit, directory=numbers)
+            return cls(kind="provider", org_id=caller.org_id, numbers=only, sites=sites, directory=numbers)
         if caller.kind == "reseller":
-            return cls(kind="reseller", org_id=caller.org_id, numbers=limit, directory=numbers)
+            return cls(kind="reseller", org_id=caller.org_id, numbers=only, sites=sites, directory=numbers)
         if caller.kind == "customer" and caller.customer_id:
             return cls(
                 kind="customer",
                 org_id=caller.org_id,
                 customer_id=caller.customer_id,
-                numbers=limit,
+                numbers=only,
+                sites=sites,
                 directory=numbers,
             )
         return None
@@ -92,7 +100,7 @@ class ViewScope:
         return self.kind != "customer"
 
     def contains(self, key: Key) -> bool:
-        if self.numbers is not None and key.number not in self.numbers:
+        if self.numbers is not None and key.number not in self.numbers and not self._site_key(key):
             return False
         if self.kind == "provider":
             return True
@@ -111,8 +119,17 @@ class ViewScope:
         else:
             found = {self.customer_id} if self.customer_id else set()
         if self.numbers is not None:
-            found &= {i.customer_id for i in self.visible_numbers()}
+            found &= {i.customer_id for i in self.visible_numbers()} | {
+                c for c in found if any(self.site_allowed(s.name) for s in self.directory.sites_of(c))
+            }
         return sorted(found)
+
+    def _site_key(self, key: Key) -> bool:
+        return bool(key.site) and key.site in self.sites
+
+    def site_allowed(self, name: str) -> bool:
+        """A site worth offering: any, unless the scope names sites only (then those)."""
+        return self.numbers is None or bool(self.numbers) or name in self.sites
 
     def visible_numbers(self) -> list[NumberInfo]:
         return [i for i in self.directory.all() if self.contains(Key(i.customer_id, i.number, "", ""))]
@@ -141,7 +158,7 @@ class ViewScope:
             out += [self._customer(c) for c in customers]
         out += [self._number(i.number) for i in self.visible_numbers()]
         for c in customers:
-            out += [self._site(c, s.name) for s in self.directory.sites_of(c)]
+            out += [self._site(c, s.name) for s in self.directory.sites_of(c) if self.site_allowed(s.name)]
         return out
 
     def selection(self, value: str) -> Selection | None:
@@ -159,8 +176,10 @@ class ViewScope:
             return None
         if kind == "site":
             customer_id, _, name = rest.partition("/")
-            if customer_id in self.customers() and any(
-                s.name == name for s in self.directory.sites_of(customer_id)
+            if (
+                customer_id in self.customers()
+                and self.site_allowed(name)
+                and any(s.name == name for s in self.directory.sites_of(customer_id))
             ):
                 return self._site(customer_id, name)
         return None

@@ -184,6 +184,7 @@ async def test_principal_resolution(env: Env) -> None:
     # a customer admin holds every person action except the staff-only ones (manage-numbers)
     assert [e.action for e in carol.entitlements] == [
         "directory:manage-entitlements",
+        "directory:manage-roles",
         "directory:manage-users",
         "directory:self",
         "directory:view-audit",

@@ -14,7 +14,7 @@ from resources.directory.app import create_app
 from resources.kit.assertion import InvalidAssertion
 from resources.kit.caller import Caller, Entitlement
 
-USERS = ("admin", "rita@acme", "alice@globex", "bob@globex", "carol@initech")
+USERS = ("admin", "rita@acme", "alice@globex", "bob@globex", "carol@initech", "zed@zenith", "hank@hooli")
 GATEWAY = Caller(
     subject="service:gateway",
     username="gateway",
@@ -163,7 +163,9 @@ async def test_escalation_refused(client: httpx.AsyncClient, env: Env, verifier:
     )
     r = await client.put(f"/api/users/{alice}/entitlements", json={"roles": []}, headers=as_("bob@globex"))
     assert r.status_code == 403
-    assert r.json()["detail"].startswith("alice@globex holds entitlements you lack: directory:manage-users")
+    assert r.json()["detail"].startswith(
+        "alice@globex holds entitlements you lack: directory:manage-roles, directory:manage-users"
+    )
 
 
 async def test_audit_rows_and_events(client: httpx.AsyncClient, env: Env) -> None:

@@ -17,6 +17,8 @@ TABLES = [
     "directory_alembic_version",
     "directory_api_tokens",
     "directory_audit",
+    "directory_brand_assets",
+    "directory_brand_versions",
     "directory_orgs",
     "directory_role_entitlements",
     "directory_roles",
@@ -42,7 +44,7 @@ async def test_upgrade_sqlite_is_idempotent(tmp_path: Path) -> None:
             )
             assert [r[0] for r in names] == TABLES
             version = await conn.exec_driver_sql("SELECT version_num FROM directory_alembic_version")
-            assert version.all() == [("0001",)]
+            assert version.all() == [("0003",)]
     finally:
         await engine.dispose()
 
@@ -54,7 +56,7 @@ async def test_upgrade_with_explicit_part_name(tmp_path: Path) -> None:
     try:
         async with engine.connect() as conn:
             version = await conn.exec_driver_sql("SELECT version_num FROM other_alembic_version")
-            assert version.all() == [("0001",)]
+            assert version.all() == [("0003",)]
     finally:
         await engine.dispose()
 
@@ -78,7 +80,7 @@ async def test_upgrade_postgres_into_own_schema() -> None:
             version = await conn.exec_driver_sql(
                 f'SELECT version_num FROM "{schema}".directory_alembic_version'  # noqa: S608
             )
-            assert version.all() == [("0001",)]
+            assert version.all() == [("0003",)]
             public = await conn.exec_driver_sql(
                 "SELECT count(*) FROM information_schema.tables "
                 "WHERE table_schema = 'public' AND table_name = 'directory_alembic_version'"

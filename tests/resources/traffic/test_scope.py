@@ -17,6 +17,7 @@ from live_support import (
     I1,
     RITA,
     STRANGER,
+    WEST1,
     caller,
     directory,
 )
@@ -178,3 +179,50 @@ def test_scopes_are_equal_and_hashable_by_what_they_allow() -> None:
     assert first == second
     assert hash(first) == hash(second)
     assert first != scope_of(BOB)
+
+
+def test_a_site_scope_sees_every_key_of_that_site_only() -> None:
+    dora = caller("u-dora", "customer", "globex", "globex", ("site:east",))
+    scope = scope_of(dora)
+    assert (scope.numbers, scope.sites) == (frozenset(), frozenset({"east"}))
+    assert [
+        scope.contains(k) for k in (EAST1, EAST2, EAST3, WEST1, CARRIER_G3, Key("globex", G1, "", ""))
+    ] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert values(scope) == [("all", "All your numbers"), ("site:globex/east", "Site east")]
+    assert scope.selection("site:globex/west") is None
+    assert scope.selection(f"number:{G1}") is None
+    assert scope.selection("site:globex/east") == Selection(
+        value="site:globex/east", label="Site east", customer_id="globex", site="east"
+    )
+
+
+def test_a_site_scope_never_reaches_another_customer() -> None:
+    scope = scope_of(caller("u-dora", "customer", "globex", "globex", ("site:hq",)))
+    assert scope.contains(HQ) is False
+    assert values(scope) == [("all", "All your numbers")]
+    assert scope.selection("site:initech/hq") is None
+
+
+def test_numbers_and_sites_together() -> None:
+    scope = scope_of(caller("u-erin", "customer", "globex", "globex", (G3, "site:west")))
+    assert (scope.numbers, scope.sites) == (frozenset({G3}), frozenset({"west"}))
+    assert [scope.contains(k) for k in (EAST3, CARRIER_G3, WEST1, EAST1, HQ)] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert values(scope) == [
+        ("all", "All your numbers"),
+        (f"number:{G3}", f"Number {G3}"),
+        ("site:globex/east", "Site east"),
+        ("site:globex/west", "Site west"),
+    ]
