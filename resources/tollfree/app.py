@@ -2,9 +2,9 @@
 
 Routes: `/healthz`, the JSON API (routes.py), the pages (views.py) and the network plane
 (network.py: the SCP's route queries). The lifespan owns the engine and runs the SCP runtime
-(initial load, bus subscriber, scheduler, resync) and publishes number assignments
-(`assignments.py`); it runs no migrations (`switchboard migrate`
-does)."""
+(initial load, bus subscriber, scheduler, resync), publishes number assignments
+(`assignments.py`) and keeps the directory's tenancy tree (`tenancy.py`, for number pools); it
+runs no migrations (`switchboard migrate` does)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from starlette.applications import Starlette
 
 from resources.kit.app import resource_app
 from resources.kit.settings import ResourceSettings
-from resources.tollfree import network, routes, views
+from resources.tollfree import network, routes, routes_pool, views, views_pool
 from resources.tollfree.assignments import run_numbers_publisher
 from resources.tollfree.context import Context, open_context
 from resources.tollfree.runtime import run_scp
 from resources.tollfree.settings import TollfreeSettings
+from resources.tollfree.tenancy import run_tenancy_replica
 
 RESOURCE_DIR = Path(__file__).resolve().parent
 
@@ -44,21 +45,27 @@ def create_app(
         if context is not None:
             app.state.ctx = context
             if run_runtime:
-                async with run_scp(context), run_numbers_publisher(context):
+                async with run_scp(context), run_numbers_publisher(context), run_tenancy_replica(context):
                     yield
             else:
                 yield
             return
         async with open_context(tollfree) as (ctx, engine):
             app.state.ctx, app.state.engine = ctx, engine
-            async with run_scp(ctx), run_numbers_publisher(ctx):
+            async with run_scp(ctx), run_numbers_publisher(ctx), run_tenancy_replica(ctx):
                 yield
 
     app = resource_app(
         settings=tollfree,
         resource_dir=RESOURCE_DIR,
         # the switch's per-call query first: Starlette matches routes in order
-        routes=[*network.routes(), *routes.routes(), *views.routes()],
+        routes=[
+            *network.routes(),
+            *routes.routes(),
+            *routes_pool.routes(),
+            *views.routes(),
+            *views_pool.pool_routes(),
+        ],
         lifespan=lifespan,
         verifier=verifier,
         templates=templates,

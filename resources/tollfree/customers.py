@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError, ValidationFailed
-from resources.tollfree import access, lifecycle
+from resources.tollfree import access, lifecycle, repository_pool
 from resources.tollfree import repository as repo
 from resources.tollfree.audit import record
 from resources.tollfree.context import Tx
@@ -283,6 +283,12 @@ async def assign_number(
     number = str(parsed["tfn"])
     if await repo.get_number(tx.session, number) is not None:
         raise ProblemError(409, detail=f"{number} is already assigned")
+    pooled = await repository_pool.get_entry(tx.session, number)
+    if pooled is not None:
+        raise ProblemError(
+            409,
+            detail=f"{number} is in {pooled.holder}'s pool: take it out of the pool or assign it from there",
+        )
     chain = parsed["reseller_chain"]
     assert isinstance(chain, tuple)
     row = Number(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from resources.kit.db import UTCDateTime
@@ -149,3 +149,29 @@ class OriginEntry(Base):
     lata: Mapped[str | None] = mapped_column(String(5))
     state: Mapped[str | None] = mapped_column(String(2))
     rate_center: Mapped[str | None] = mapped_column(String(64))
+
+
+class PoolEntry(Base):
+    """A number waiting in a reseller's pool (the provider put it there); assigning it to a
+    customer below that reseller moves it to `tollfree_numbers` (pool.py)."""
+
+    __tablename__ = "tollfree_pool"
+
+    tfn: Mapped[str] = mapped_column(String(12), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64), index=True)  # the reseller's org id
+    chain: Mapped[list[str]] = mapped_column(JSON, default=list)  # the holder's chain, top-most first
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    added_by: Mapped[str] = mapped_column(String(200))
+
+
+class TenancyOrg(Base):
+    """The replica of the directory's tenancy tree (`directory.tenancy`, tenancy.py): one row per
+    org, replaced as a whole when a different picture arrives, so a restart knows it."""
+
+    __tablename__ = "tollfree_tenancy"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # provider | reseller | customer
+    parent_id: Mapped[str | None] = mapped_column(String(64))
+    chain: Mapped[list[str]] = mapped_column(JSON, default=list)  # resellers, top-most first
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from resources.kit.errors import ProblemError, ValidationFailed
 from resources.kit.middleware import caller_of
-from resources.tollfree import service
+from resources.tollfree import pool, service
 from resources.tollfree.answer import answer_json
 from resources.tollfree.compiler import Query
 from resources.tollfree.context import Context, transaction
@@ -127,7 +127,7 @@ async def api_numbers(request: Request) -> Response:
 async def api_number_delete(request: Request) -> Response:
     target = target_of(request)
     async with transaction(ctx_of(request), write=True) as tx:
-        await service.unassign_number(tx, caller=caller_of(request), tfn=target)
+        await pool.unassign_number(tx, caller=caller_of(request), tfn=target)  # back to its pool, if any
     return Response(status_code=204)
 
 

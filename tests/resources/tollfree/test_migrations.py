@@ -26,8 +26,10 @@ TABLES = [
     "tollfree_labels",
     "tollfree_numbers",
     "tollfree_origin",
+    "tollfree_pool",
     "tollfree_sites",
     "tollfree_templates",
+    "tollfree_tenancy",
     "tollfree_versions",
 ]
 
@@ -55,7 +57,7 @@ async def test_upgrade_matches_models_and_downgrades(tmp_path: Path) -> None:
             tables, diffs, version, sql = await conn.run_sync(check)
         assert tables == TABLES
         assert diffs == []
-        assert version == "0001"
+        assert version == "0002"
         assert sql.endswith("(target) WHERE state = 'ACTIVE'")
         async with engine.connect() as conn:
 

@@ -1,0 +1,188 @@
+"""The toll-free resource's replica of the directory's tenancy tree (`directory.tenancy`).
+
+Number pools need to know which customers are below a reseller and whether one is suspended,
+but toll-free never reads the directory's tables (DESIGN.md §4). The directory publishes the
+whole tree — `{"orgs": [{"id", "kind", "parent_id", "chain", "suspended"}]}` — at start, after
+org changes, every 60 s and whenever it hears `directory.tenancy-wanted`, which this replica
+publishes each time it (re)subscribes. Each picture that differs from the stored one replaces
+the table `tollfree_tenancy` in one transaction, so every toll-free process reads the same tree
+inside its own transactions and a restart knows it before the directory answers. A malformed
+picture is logged and ignored (the last good one stays).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from resources.kit.db import unit_of_work
+from resources.kit.events import Event
+from resources.kit.follow import follow
+from resources.tollfree import repository_pool as repo
+from resources.tollfree.models import TenancyOrg
+
+log = logging.getLogger("resources.tollfree")
+
+TENANCY = "directory.tenancy"
+TENANCY_WANTED = "directory.tenancy-wanted"
+KINDS = ("provider", "reseller", "customer")
+MAX_ID = 64
+
+
+@dataclass(frozen=True, kw_only=True)
+class Org:
+    id: str
+    kind: str  # provider | reseller | customer
+    parent_id: str | None
+    chain: tuple[str, ...]  # resellers from the top-most down (the org itself if a reseller)
+    suspended: bool
+
+
+class Tenancy:
+    """The replicated tree, read-only."""
+
+    def __init__(self, orgs: Iterable[Org]) -> None:
+        self._orgs = {o.id: o for o in orgs}
+
+    def __len__(self) -> int:
+        return len(self._orgs)
+
+    def get(self, org_id: str) -> Org | None:
+        return self._orgs.get(org_id)
+
+    def ancestors(self, org_id: str) -> list[Org]:
+        """[the org itself, its parent, …, the root]; [] for an unknown id."""
+        out: list[Org] = []
+        node = self._orgs.get(org_id)
+        while node is not None and node not in out:
+            out.append(node)
+            node = self._orgs.get(node.parent_id) if node.parent_id else None
+        return out
+
+    def is_suspended(self, org_id: str) -> bool:
+        """The org or any org above it is suspended."""
+        return any(o.suspended for o in self.ancestors(org_id))
+
+    def is_customer_below(self, customer_id: str, reseller: str) -> bool:
+        """`customer_id` is a customer somewhere below the reseller `reseller`."""
+        chain = self.ancestors(customer_id)
+        return (
+            bool(chain)
+            and chain[0].kind == "customer"
+            and any(o.id == reseller and o.kind == "reseller" for o in chain[1:])
+        )
+
+    def customers_below(self, reseller: str) -> list[str]:
+        """Every customer below the reseller that is not suspended, sorted."""
+        return sorted(
+            o.id
+            for o in self._orgs.values()
+            if self.is_customer_below(o.id, reseller) and not self.is_suspended(o.id)
+        )
+
+
+def _org(raw: Any, index: int) -> Org:
+    where = f"orgs[{index}]"
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} is not an object")
+    org_id, kind, parent, chain, suspended = (
+        raw.get(k) for k in ("id", "kind", "parent_id", "chain", "suspended")
+    )
+    if not isinstance(org_id, str) or not 0 < len(org_id) <= MAX_ID:
+        raise ValueError(f"{where}.id is not an org id")
+    if kind not in KINDS:
+        raise ValueError(f"{where}.kind is not one of {', '.join(KINDS)}")
+    if parent is not None and (not isinstance(parent, str) or not 0 < len(parent) <= MAX_ID):
+        raise ValueError(f"{where}.parent_id is not an org id or null")
+    if not isinstance(chain, list) or not all(isinstance(c, str) and c for c in chain):
+        raise ValueError(f"{where}.chain is not a list of org ids")
+    if not isinstance(suspended, bool):
+        raise ValueError(f"{where}.suspended is not true or false")
+    return Org(id=org_id, kind=str(kind), parent_id=parent, chain=tuple(chain), suspended=suspended)
+
+
+def parse_tenancy(payload: Any) -> list[Org]:
+    """The orgs of a `directory.tenancy` payload, sorted by id; ValueError naming the problem."""
+    orgs = payload.get("orgs") if isinstance(payload, dict) else None
+    if not isinstance(orgs, list):
+        raise ValueError('the payload has no "orgs" list')
+    parsed = [_org(raw, i) for i, raw in enumerate(orgs)]
+    ids = [o.id for o in parsed]
+    if dupes := sorted({i for i in ids if ids.count(i) > 1}):
+        raise ValueError(f"org ids appear twice: {', '.join(dupes)}")
+    return sorted(parsed, key=lambda o: o.id)
+
+
+def _from_row(row: TenancyOrg) -> Org:
+    return Org(
+        id=row.id,
+        kind=row.kind,
+        parent_id=row.parent_id,
+        chain=tuple(row.chain or ()),
+        suspended=bool(row.suspended),
+    )
+
+
+async def load_tenancy(session: AsyncSession) -> Tenancy:
+    """The stored replica, as the pool service reads it inside its transaction."""
+    return Tenancy(_from_row(r) for r in await repo.tenancy_rows(session))
+
+
+async def store_tenancy(session: AsyncSession, orgs: list[Org]) -> bool:
+    """Replace the replica with `orgs` unless it already says exactly that; True when written."""
+    current = [_from_row(r) for r in await repo.tenancy_rows(session)]
+    if current == orgs:
+        return False
+    rows = [
+        TenancyOrg(id=o.id, kind=o.kind, parent_id=o.parent_id, chain=list(o.chain), suspended=o.suspended)
+        for o in orgs
+    ]
+    await repo.replace_tenancy(session, rows)
+    return True
+
+
+async def apply_tenancy(ctx: Any, payload: Any) -> bool:
+    """Store one `directory.tenancy` picture; False when it was malformed or nothing changed."""
+    try:
+        orgs = parse_tenancy(payload)
+    except ValueError as exc:
+        log.warning("%s: ignoring a malformed picture: %s", TENANCY, exc)
+        return False
+    async with unit_of_work(ctx.maker, write=True) as session:
+        return await store_tenancy(session, orgs)
+
+
+@asynccontextmanager
+async def run_tenancy_replica(ctx: Any) -> AsyncIterator[None]:
+    """Entered by the app lifespan: follow `directory.tenancy`, asking for a picture each time
+    the subscription (re)starts."""
+
+    async def on_event(event: Event) -> None:
+        await apply_tenancy(ctx, event.payload)
+
+    async def ask(_first_time: bool) -> None:
+        await ctx.bus.publish(TENANCY_WANTED, {})
+
+    subscribed = asyncio.Event()
+    loop = follow(
+        ctx.bus,
+        (TENANCY,),
+        on_event=on_event,
+        on_subscribed=ask,
+        subscribed=subscribed,
+        log=log,
+        what=TENANCY,
+    )
+    task = asyncio.create_task(loop, name="tollfree-tenancy-replica")
+    try:
+        await subscribed.wait()
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
