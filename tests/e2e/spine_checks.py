@@ -45,20 +45,27 @@ class Target:
     def tls(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.certs_dir / "ca.pem"))
 
-    def client(self) -> httpx.Client:
+    def client(self, host: str | None = None) -> httpx.Client:
+        """`host`: the name the browser would use (e.g. `acme.localhost`: the reseller brand's
+        host); the connection still goes to `base_url`."""
+        headers = {"Origin": self.base_url}
+        if host is not None:
+            port = httpx.URL(self.base_url).port
+            headers = {"Host": f"{host}:{port}", "Origin": f"https://{host}:{port}"}
         return httpx.Client(
             base_url=self.base_url,
             verify=self.tls(),
-            headers={"Origin": self.base_url},
+            headers=headers,
             timeout=15,
             follow_redirects=False,
         )
 
 
 @contextmanager
-def login(target: Target, username: str) -> Iterator[httpx.Client]:
-    """A client holding `username`'s session (fails the test if the login flow breaks)."""
-    with target.client() as client:
+def login(target: Target, username: str, host: str | None = None) -> Iterator[httpx.Client]:
+    """A client holding `username`'s session (fails the test if the login flow breaks); users of
+    a reseller's customer sign in on the reseller brand's `host`."""
+    with target.client(host) as client:
         form = client.get("/login")
         assert form.status_code == 200, form.text[:500]
         assert PRE_COOKIE in client.cookies
@@ -134,7 +141,7 @@ def check_tenancy(target: Target) -> None:
             "/api/directory/users", headers={"X-Switchboard-Assertion": forged_assertion(target.certs_dir)}
         )
         assert usernames(forged) == GLOBEX
-    with login(target, "carol@initech") as carol:
+    with login(target, "carol@initech", host="acme.localhost") as carol:
         assert usernames(carol.get("/api/directory/users")) == INITECH
     with login(target, "bob@globex") as bob:
         assert bob.get("/api/directory/users").status_code == 403

@@ -36,6 +36,7 @@ class Shots:
 
 
 ADMIN = "carol@initech"
+ACME_HOST = "acme.localhost"  # Initech is Acme's customer: its users sign in on Acme's host
 NEW_PASSWORD = "a-fresh-e2e-passphrase"
 
 
@@ -82,12 +83,18 @@ def new_page(browser: Browser, contexts: list[BrowserContext], console: Console)
     return page
 
 
+def acme_url(portal: Portal, path: str) -> str:
+    """Initech's users (carol and the users she adds) use their reseller's brand host."""
+    return portal.url(path, host=ACME_HOST)
+
+
 def sign_in(page: Page, portal: Portal, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto(portal.url("/login"))
+    host = ACME_HOST if username == ADMIN or username.endswith("@initech") else "127.0.0.1"
+    page.goto(portal.url("/login", host=host))
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("form[action='/login'] button[type=submit]")
-    expect(page).to_have_url(portal.url("/"))
+    expect(page).to_have_url(portal.url("/", host=host))
 
 
 def nav_titles(page: Page) -> list[str]:
@@ -99,7 +106,7 @@ def add_user(
 ) -> tuple[str, str, str]:
     """As an admin: add a user through the UI, give it `roles`; returns (username, id, password)."""
     username = f"e2e-{secrets.token_hex(4)}@initech"
-    page.goto(portal.url("/directory/users/new"))
+    page.goto(acme_url(portal, "/directory/users/new"))
     page.fill("#field-username", username)
     page.fill("#field-display_name", "E2E Person")
     page.click("form[action='/directory/users'] button[type=submit]")
@@ -136,22 +143,22 @@ def test_entitlement_change_applies_to_the_users_next_request(
     shot("granted")
 
     user.reload()
-    assert nav_titles(user) == ["Users", "My account"]
+    assert nav_titles(user) == ["Users", "Roles", "My account"]  # directory:view-users shows both
     expect(user.locator(".tile__title", has_text="Users")).to_be_visible()
     user.click(".site-nav__link:text-is('Users')")
     expect(user.locator("#page-heading")).to_have_text("Users")
     expect(user.locator("table.table a", has_text=username)).to_be_visible()
     Shots(user, artifacts_dir, "grant-user")("users-visible")
 
-    admin.goto(portal.url(f"/directory/users/{user_id}"))
+    admin.goto(acme_url(portal, f"/directory/users/{user_id}"))
     admin.uncheck("#action-directory-view-users")
     admin.click("form[action$='/entitlements'] button[type=submit]")
     expect(admin.locator(".alert--success")).to_have_text("Roles and entitlements saved.")
 
-    user.goto(portal.url("/"))
+    user.goto(acme_url(portal, "/"))
     assert nav_titles(user) == ["My account"]
     assert user.locator(".tile__title", has_text="Users").count() == 0
-    response = user.goto(portal.url("/directory/users"))
+    response = user.goto(acme_url(portal, "/directory/users"))
     assert response is not None
     assert response.status == 403
 
@@ -166,7 +173,7 @@ def test_api_token_shown_once_works_and_revocation_applies(
     page = new_page(browser, contexts, console)
     shot = Shots(page, artifacts_dir, "token")
     sign_in(page, portal, username, password)
-    page.goto(portal.url("/directory/me"))
+    page.goto(acme_url(portal, "/directory/me"))
     page.fill("#field-name", "e2e script")
     page.click("form[action='/directory/me/tokens'] button[type=submit]")
     expect(page.locator(".alert--success")).to_have_text("Token created. Copy it now: it is shown only once.")
@@ -180,7 +187,7 @@ def test_api_token_shown_once_works_and_revocation_applies(
     shot("created")
 
     me = httpx.get(
-        portal.url("/api/directory/me"),
+        portal.url("/api/directory/me"),  # a Bearer API call: any host
         headers={"Authorization": f"Bearer {token}"},
         verify=False,  # noqa: S501
     )
@@ -198,7 +205,7 @@ def test_api_token_shown_once_works_and_revocation_applies(
     shot("revoked")
 
     gone = httpx.get(
-        portal.url("/api/directory/me"),
+        portal.url("/api/directory/me"),  # a Bearer API call: any host
         headers={"Authorization": f"Bearer {token}"},
         verify=False,  # noqa: S501
     )
@@ -217,7 +224,7 @@ def test_sessions_page_revokes_the_other_session(
     sign_in(laptop, portal, username, password)
     sign_in(phone, portal, username, password)
 
-    laptop.goto(portal.url("/account/sessions"))
+    laptop.goto(acme_url(portal, "/account/sessions"))
     shot = Shots(laptop, artifacts_dir, "sessions")
     rows = laptop.locator("table.table tbody tr")
     expect(rows).to_have_count(2)
@@ -226,14 +233,14 @@ def test_sessions_page_revokes_the_other_session(
     shot("two")
 
     laptop.locator("tbody tr:not(.table__row--current) button[type=submit]").click()
-    expect(laptop).to_have_url(portal.url("/account/sessions"))
+    expect(laptop).to_have_url(acme_url(portal, "/account/sessions"))
     expect(rows).to_have_count(1)
     expect(laptop.locator("form[action='/account/sessions/revoke'] input[name=all_others]")).to_have_count(0)
     shot("one")
 
-    phone.goto(portal.url("/directory/me"))
+    phone.goto(acme_url(portal, "/directory/me"))
     expect(phone).to_have_url(re.compile(r"/login(\?|$)"))
-    laptop.goto(portal.url("/directory/me"))
+    laptop.goto(acme_url(portal, "/directory/me"))
     expect(laptop.locator("#page-heading")).to_have_text("My account")
 
 
@@ -277,7 +284,7 @@ def test_account_pages_validate_inline_without_csp_errors(
     admin = new_page(browser, contexts, console)
     shot = Shots(admin, artifacts_dir, "forms")
     sign_in(admin, portal, ADMIN)
-    admin.goto(portal.url("/directory/users/new"))
+    admin.goto(acme_url(portal, "/directory/users/new"))
     shot("new-user")  # screenshots leave style="" on inputs: the swap below must not copy it
     admin.fill("#field-username", "Not Valid!")
     admin.fill("#field-phone", "123")
@@ -295,7 +302,7 @@ def test_account_pages_validate_inline_without_csp_errors(
     page = new_page(browser, contexts, console)
     shot = Shots(page, artifacts_dir, "forms-user")
     sign_in(page, portal, username, password)
-    page.goto(portal.url("/directory/me"))
+    page.goto(acme_url(portal, "/directory/me"))
     shot("me")
     page.fill("#field-current_password", "wrong password")
     page.fill("#field-new_password", "short")

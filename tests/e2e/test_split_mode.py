@@ -224,6 +224,8 @@ def check_postgres_schemas(split: Split) -> None:
         "directory_user_entitlements",
         "directory_api_tokens",
         "directory_audit",
+        "directory_brand_versions",
+        "directory_brand_assets",
     }
 
 
