@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -69,7 +70,9 @@ class Brand:
 
     @property
     def css_url(self) -> str:
-        return f"/brand/{self.id}/brand.css"
+        """Versioned by content: a published change reaches every browser on its next page."""
+        digest = hashlib.sha256(brand_css(self).encode()).hexdigest()[:12]
+        return f"/brand/{self.id}/brand.css?v={digest}"
 
     @property
     def canonical_host(self) -> str | None:

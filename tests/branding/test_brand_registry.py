@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,9 @@ def test_builtin_brands(builtin: BrandRegistry) -> None:
     assert acme.colours["primary"] != default.colours["primary"]
     assert acme.logo_url == "/brand/acme/static/logo.svg"
     assert default.logo_url == "/brand/default/static/logo.svg"
-    assert acme.css_url == "/brand/acme/brand.css"
+    assert (
+        acme.css_url == "/brand/acme/brand.css?v=" + hashlib.sha256(brand_css(acme).encode()).hexdigest()[:12]
+    )
 
 
 @pytest.mark.parametrize(

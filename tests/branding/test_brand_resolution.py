@@ -366,3 +366,17 @@ def test_document_context_and_email_headers(files: BrandRegistry) -> None:
         "x"
     )
     assert email_headers(plain)["From"] == '"Billing \\"X\\", Inc." <no-reply@switchboard.example>'
+
+
+def test_the_stylesheet_url_changes_with_the_published_colours() -> None:
+    files = BrandRegistry.load([BUILTIN_BRANDS_DIR])
+    before = files.get("acme").css_url
+    published = files.with_published(
+        [PublishedBrand.from_json({"org_id": "acme", "brand_id": "acme", "parent_brand": "default",
+                                   "version": 2, "fields": {"colours": {"primary": "#123456"}}})]
+    )  # fmt: skip
+    after = published.get("acme").css_url
+    assert before.startswith("/brand/acme/brand.css?v=")
+    assert after.startswith("/brand/acme/brand.css?v=")
+    assert before != after
+    assert files.get("default").css_url == published.get("default").css_url

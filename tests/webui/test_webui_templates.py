@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
-from branding import BUILTIN_BRANDS_DIR, BrandRegistry
+from branding import BUILTIN_BRANDS_DIR, BrandRegistry, brand_css
 from resources.kit.caller import Principal
 from webui.paths import STATIC_DIR, TEMPLATES_DIR
 from webui.shell import ShellTemplates
@@ -120,6 +120,11 @@ def render(shell: ShellTemplates, registry: BrandRegistry, name: str, brand: str
     return shell.render(name, **ctx)
 
 
+def css_digest(registry: BrandRegistry, brand_id: str) -> str:
+    """The content version in a brand stylesheet's URL: a publish changes it."""
+    return hashlib.sha256(brand_css(registry.get(brand_id)).encode()).hexdigest()[:12]
+
+
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_csp_safe_and_shell_present(shell: ShellTemplates, registry: BrandRegistry, name: str) -> None:
     html = render(shell, registry, name)
@@ -137,7 +142,7 @@ def test_csp_safe_and_shell_present(shell: ShellTemplates, registry: BrandRegist
     assert tags.find("meta", name="csrf-token") == [{"name": "csrf-token", "content": "tok-123"}]
     assert tags.find("link", rel="stylesheet") == [
         {"rel": "stylesheet", "href": "/static/portal.css"},
-        {"rel": "stylesheet", "href": "/brand/default/brand.css"},
+        {"rel": "stylesheet", "href": f"/brand/default/brand.css?v={css_digest(registry, 'default')}"},
     ]
     assert tags.find("a", href="#main", **{"class": "skip-link"})
     assert tags.find("main", id="main", tabindex="-1", **{"class": "site-main"})
@@ -202,7 +207,7 @@ def test_login_page_acme_brand(shell: ShellTemplates, registry: BrandRegistry) -
     tags = parse(html)
     assert "Sign in to Acme Telecom" in html
     assert '<span class="brand__name">Acme Telecom</span>' in html
-    assert tags.find("link", rel="stylesheet", href="/brand/acme/brand.css")
+    assert tags.find("link", rel="stylesheet", href=f"/brand/acme/brand.css?v={css_digest(registry, 'acme')}")
     assert "your Acme Telecom business services" in html  # acme's footer override
     assert "help@acme-telecom.example" in html
     assert "Switchboard" not in html
