@@ -47,13 +47,29 @@ def _here(request: Request, deps: GatewayDeps) -> str:
 
 
 def _login_page(
-    request: Request, deps: GatewayDeps, *, nonce: str, error: str | None, username: str, next_path: str
+    request: Request,
+    deps: GatewayDeps,
+    *,
+    nonce: str,
+    error: str | None,
+    username: str,
+    next_path: str,
+    elsewhere: str | None = None,
 ) -> Response:
+    """`elsewhere`: the sign-in page of the host this user's brand lives on (shown as a link:
+    CSP `form-action 'self'` stops browsers from following a form's redirect to another host)."""
     notice = f"Sign in at {_here(request, deps)}" if request.query_params.get(WRONG_HOST_FLAG) else None
     response = deps.renderer.render(
         request.scope,
         "login.html",
-        {"error": error, "username": username, "next": next_path, "notice": notice},
+        {
+            "error": error,
+            "username": username,
+            "next": next_path,
+            "notice": notice,
+            "elsewhere": elsewhere,
+            "elsewhere_host": elsewhere.split("/")[2] if elsewhere else None,
+        },
         title="Sign in",
         principal=None,
         nav=[],
@@ -158,7 +174,16 @@ async def login_submit(request: Request) -> Response:
     if elsewhere is not None:
         _count(deps, "wrong-host")
         target = f"{elsewhere}/login?next={quote(next_path, safe='/')}&{WRONG_HOST_FLAG}=1"
-        return RedirectResponse(target, status_code=303)  # and no session on this host
+        # no session on this host: the page links to the right one
+        return _login_page(
+            request,
+            deps,
+            nonce=nonce or new_pre_nonce(),
+            error=None,
+            username=username[:256],
+            next_path=next_path,
+            elsewhere=target,
+        )
     new = await deps.sessions.start(
         user_id=result.user_id,
         state="mfa" if result.mfa_required else "active",
