@@ -133,6 +133,7 @@ class EventSender:
         self.stats = SenderStats()
         self._buffer: deque[Record] = deque()
         self._failing = False
+        self._flushing = asyncio.Lock()  # the periodic flush and a final flush never overlap
 
     def emit(self, records: Iterable[Record]) -> None:
         self._buffer.extend(records)
@@ -152,13 +153,14 @@ class EventSender:
 
     async def flush(self) -> bool:
         """Send what is buffered; False when a POST failed (the rest stays buffered)."""
-        while self._buffer:
-            batch = [self._buffer[i] for i in range(min(self.max_batch, len(self._buffer)))]
-            if not await self._send(batch):
-                return False
-            for _ in batch:
-                self._buffer.popleft()
-        return True
+        async with self._flushing:
+            while self._buffer:
+                batch = [self._buffer[i] for i in range(min(self.max_batch, len(self._buffer)))]
+                if not await self._send(batch):
+                    return False
+                for _ in batch:
+                    self._buffer.popleft()
+            return True
 
     async def _send(self, batch: list[Record]) -> bool:
         stats = self.stats

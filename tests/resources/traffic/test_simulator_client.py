@@ -260,3 +260,25 @@ async def test_zero_rate_does_nothing() -> None:
         SimulatorSettings(network_url=NET, rate=0.0), transport=httpx.ASGITransport(app=net.app())
     )
     assert (report.calls, net.queries, net.posts) == (0, [], 0)
+
+
+async def test_overlapping_flushes_send_each_record_once() -> None:
+    """The periodic flush and the final flush at the end of a run may overlap."""
+    posted: list[list[dict[str, Any]]] = []
+    gate = asyncio.Event()
+
+    class SlowClient:
+        async def post_events(self, batch: list[dict[str, Any]]) -> httpx.Response:
+            posted.append(list(batch))
+            await gate.wait()
+            return httpx.Response(200, json={"accepted": len(batch), "duplicates": 0, "rejected": []})
+
+    sender = EventSender(SlowClient(), max_batch=2)  # type: ignore[arg-type]
+    sender.emit([{"callid": "a"}, {"callid": "b"}, {"callid": "c"}])
+    first = asyncio.create_task(sender.flush())
+    second = asyncio.create_task(sender.flush())
+    await asyncio.sleep(0.01)
+    gate.set()
+    assert list(await asyncio.gather(first, second)) == [True, True]
+    assert posted == [[{"callid": "a"}, {"callid": "b"}], [{"callid": "c"}]]
+    assert (sender.pending, sender.stats.sent, sender.stats.accepted) == (0, 3, 3)
