@@ -146,6 +146,27 @@ def close_stale(
     return closed, out
 
 
+def contributions_of(record: CallRecord) -> list[Contribution]:
+    """Every contribution the call has made so far (its `counted` facets), as `merge` produced
+    them: the live view rebuilds its window from stored calls with this."""
+    out: list[Contribution] = []
+    offered = bool(record.counted & COUNTED_OFFERED) and record.start is not None
+    if offered and record.start is not None:
+        _add(out, record.key, record.start, _OFFERED, 1)
+        _add(out, record.key, record.start, _STARTS, 1)
+    if record.counted & COUNTED_ANSWERED and record.answer is not None:
+        _add(out, record.key, record.answer, _ANSWERED, 1)
+        if offered:
+            _add_tta(record, out)
+    if record.counted & COUNTED_FINAL and record.end is not None:
+        field = FINAL_FIELD.get(record.disposition or "failed")
+        if field is not None:
+            _add(out, record.key, record.end, FIELD_INDEX[field], 1)
+        _add(out, record.key, record.end, _TALK, record.billable or 0)
+        _add(out, record.key, record.end, _ENDS, 1)
+    return out
+
+
 def summary(record: CallRecord) -> dict[str, Any]:
     """The CallSummary JSON of a call (bus `traffic.delta`, live table rows, `/api/calls` items)."""
     return {

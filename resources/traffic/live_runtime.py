@@ -32,15 +32,10 @@ from typing import Any, Protocol
 from resources.kit.db import unit_of_work
 from resources.kit.events import Event
 from resources.kit.follow import every, follow
-from resources.traffic.calls import summary
+from resources.traffic.calls import contributions_of, summary
 from resources.traffic.hub import Hub
 from resources.traffic.live import LiveState
 from resources.traffic.model import (
-    COUNTED_ANSWERED,
-    COUNTED_FINAL,
-    COUNTED_OFFERED,
-    FIELD_INDEX,
-    FINAL_FIELD,
     NFIELDS,
     CallRecord,
     Contribution,
@@ -84,34 +79,6 @@ class DbSource:
 
         async with unit_of_work(self.ctx.maker, write=True) as session:
             await record_peaks(session, peaks)
-
-
-def contributions_of(record: CallRecord) -> list[Contribution]:
-    """Every contribution the call has made so far (its `counted` facets), as `calls.merge`
-    produced them: offered/starts at the seizure, answered (+ time to answer once the seizure is
-    known too) at the answer, the disposition's counter, talk seconds and ends at the end."""
-    out: list[Contribution] = []
-    key, counted = record.key, record.counted
-
-    def add(when: float, name: str, amount: int) -> None:
-        if amount:
-            out.append(Contribution(key, math.floor(when), FIELD_INDEX[name], amount))
-
-    offered = bool(counted & COUNTED_OFFERED) and record.start is not None
-    if offered and record.start is not None:
-        add(record.start, "offered", 1)
-        add(record.start, "starts", 1)
-    if counted & COUNTED_ANSWERED and record.answer is not None:
-        add(record.answer, "answered", 1)
-        if offered and record.start is not None:
-            add(record.answer, "tta_ms", max(0, round((record.answer - record.start) * 1000)))
-    if counted & COUNTED_FINAL and record.end is not None:
-        final = FINAL_FIELD.get(record.disposition or "failed")
-        if final is not None:
-            add(record.end, final, 1)
-        add(record.end, "talk_seconds", record.billable or 0)
-        add(record.end, "ends", 1)
-    return out
 
 
 class DeltaError(ValueError):

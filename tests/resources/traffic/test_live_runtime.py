@@ -1,5 +1,5 @@
 """run_live: the backfill (and the deltas it already holds), `traffic.delta` and
-`directory.changed` from the bus, the peak writer; `contributions_of` against `calls.merge`; the
+`directory.changed` from the bus, the peak writer; `calls.contributions_of` against `calls.merge`; the
 database source on a real migrated SQLite file.
 
 The database is replaced by a fake `Source` (the boundary) except in the DbSource test; bus,
@@ -20,7 +20,7 @@ from traffic_store_support import Db, bucket_rows, db
 from resources.kit.db import unit_of_work
 from resources.kit.events import InProcessBus
 from resources.traffic import live_runtime
-from resources.traffic.calls import merge, summary
+from resources.traffic.calls import contributions_of, merge, summary
 from resources.traffic.hub import Hub
 from resources.traffic.live import LiveState
 from resources.traffic.live_runtime import (
@@ -29,7 +29,6 @@ from resources.traffic.live_runtime import (
     DbSource,
     DeltaError,
     PeakWriter,
-    contributions_of,
     parse_delta,
     run_live,
 )
