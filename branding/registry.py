@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from branding.fields import ASSET_FIELDS, FieldError, validate_field, validate_record_fields
+from branding.fields import ASSET_FIELDS, FIELDS, FieldError, validate_field, validate_record_fields
 from branding.model import Brand, BrandError
 
 log = logging.getLogger("branding")
@@ -44,25 +44,7 @@ FALLBACK_SUPPORT_EMAIL = "support@example.invalid"
 FALLBACK_FROM_ADDRESS = "no-reply@example.invalid"
 
 _ID = re.compile(r"[a-z][a-z0-9-]{0,39}")
-_TOML_KEYS = {
-    "id",
-    "parent",
-    "logo",
-    "name",
-    "product_name",
-    "hosts",
-    "colours",
-    "typography",
-    *ASSET_FIELDS,
-    "support_email",
-    "support_phone",
-    "support_url",
-    "email_from_name",
-    "email_from_address",
-    "legal_footer",
-    "report_header",
-    "report_footer",
-}
+_TOML_KEYS = {"id", "parent", "logo", *FIELDS}  # `logo` = the older name of `logo_light`
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,13 @@ check that blocks a publish and the preview stylesheet (docs/whitelabel-contract
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from branding.fields import validate_record_fields
+from branding.fields import valid_host, validate_record_fields
 from branding.model import TYPOGRAPHY as TYPOGRAPHY_STACKS
 from branding.model import Brand
 from branding.registry import REQUIRED_COLOURS
@@ -36,7 +35,6 @@ AA_NORMAL = 4.5
 PHONE = re.compile(r"\+?[0-9][0-9 ().-]{2,30}")  # shown as written, e.g. +1 800 555 0199
 HEX = re.compile(r"#[0-9a-fA-F]{6}")
 ASSET_REF = re.compile(r"asset:[0-9a-f]{64}")
-_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -100,15 +98,6 @@ def url_problem(url: str) -> str | None:
     if parts.username or parts.password or any(c.isspace() for c in url):
         return "The address must not contain spaces or a user name."
     return None
-
-
-def valid_host(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        pass
-    return len(host) <= 253 and all(_LABEL.fullmatch(label) for label in host.split("."))
 
 
 def _text(raw: Mapping[str, Any], key: str, errors: Errors, *, max_len: int, single_line: bool) -> str | None:

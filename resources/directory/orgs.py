@@ -15,20 +15,18 @@ changed, `directory.tenancy` is republished after the commit (`Tx.mark_tenancy`)
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from resources.directory import repository as repo
 from resources.directory import repository_orgs as org_repo
 from resources.directory.audit import record
 from resources.directory.context import Tx
-from resources.directory.crypto import temporary_password
 from resources.directory.entitlements import uncovered
 from resources.directory.manifest import MANAGE_ORGS
 from resources.directory.models import Org, User
 from resources.directory.schemas import Errors, parse_new_user
 from resources.directory.schemas_orgs import NewOrg, OrgPatch
-from resources.directory.service import _require_manageable, caller_entitlements, require
+from resources.directory.service import require_manageable, caller_entitlements, insert_user, require
 from resources.directory.tenancy import OrgTree
 from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError, ValidationFailed
@@ -239,25 +237,9 @@ async def set_admin(
             raise ValidationFailed(
                 [{"field": "password", "message": "The user exists: reset the password on its page."}]
             )
-        await _require_manageable(tx, caller, user)
+        await require_manageable(tx, caller, user)
     else:
-        temporary = None if data.password else temporary_password()
-        user = User(
-            id=uuid.uuid4().hex,
-            username=data.username,
-            display_name=data.display_name,
-            email=data.email,
-            phone=data.phone,
-            org_id=org.id,
-            password_hash=tx.ctx.hasher.hash(data.password or temporary or ""),
-            disabled=False,
-            failed_count=0,
-            mfa_enabled=False,
-            password_changed_at=tx.now,
-            created_at=tx.now,
-        )
-        tx.session.add(user)
-        await tx.session.flush()
+        user, temporary = await insert_user(tx, data=data, org_id=org.id)
     granted = await org_repo.add_user_role(tx.session, user_id=user.id, role_id=role_id)
     if created or granted:
         await record(

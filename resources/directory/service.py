@@ -24,7 +24,7 @@ from resources.directory.manifest import (
     VIEW_USERS,
 )
 from resources.directory.models import AuditRow, Role, User
-from resources.directory.schemas import Errors, Grants, ent_json, parse_new_user, password_problems
+from resources.directory.schemas import Errors, Grants, NewUser, ent_json, parse_new_user, password_problems
 from resources.directory.tenancy import OrgTree
 from resources.kit.caller import Caller, Entitlement
 from resources.kit.errors import ProblemError, ValidationFailed
@@ -108,7 +108,7 @@ async def user_view(tx: Tx, user: User) -> UserView:
     )
 
 
-async def _require_manageable(tx: Tx, caller: Caller, target: User) -> None:
+async def require_manageable(tx: Tx, caller: Caller, target: User) -> None:
     """A caller may act on a user only when it holds everything that user holds (no reset of
     a stronger account's password to take it over)."""
     beyond = uncovered(
@@ -156,6 +156,29 @@ async def get_user(*, tx: Tx, caller: Caller, user_id: str) -> UserView:
     return await user_view(tx, user)
 
 
+async def insert_user(tx: Tx, *, data: NewUser, org_id: str) -> tuple[User, str | None]:
+    """Insert the user row `data` describes into `org_id` (the caller checked everything).
+    Returns the user and the one-time temporary password when `data` carries none."""
+    temporary = None if data.password else temporary_password()
+    user = User(
+        id=uuid.uuid4().hex,
+        username=data.username,
+        display_name=data.display_name,
+        email=data.email,
+        phone=data.phone,
+        org_id=org_id,
+        password_hash=tx.ctx.hasher.hash(data.password or temporary or ""),
+        disabled=False,
+        failed_count=0,
+        mfa_enabled=False,
+        password_changed_at=tx.now,
+        created_at=tx.now,
+    )
+    tx.session.add(user)
+    await tx.session.flush()
+    return user, temporary
+
+
 async def add_user(
     *,
     tx: Tx,
@@ -181,23 +204,7 @@ async def add_user(
         raise ValidationFailed([{"field": "org_id", "message": "No such organisation."}])
     if await repo.user_by_username(tx.session, data.username) is not None:
         raise ValidationFailed([{"field": "username", "message": "This username is taken."}])
-    temporary = None if data.password else temporary_password()
-    user = User(
-        id=uuid.uuid4().hex,
-        username=data.username,
-        display_name=data.display_name,
-        email=data.email,
-        phone=data.phone,
-        org_id=target_org,
-        password_hash=tx.ctx.hasher.hash(data.password or temporary or ""),
-        disabled=False,
-        failed_count=0,
-        mfa_enabled=False,
-        password_changed_at=tx.now,
-        created_at=tx.now,
-    )
-    tx.session.add(user)
-    await tx.session.flush()
+    user, temporary = await insert_user(tx, data=data, org_id=target_org)
     if data.roles:
         require(caller, MANAGE_ENTITLEMENTS)
         await _check_grants(tx, caller, tree, user, Grants(roles=data.roles, entitlements=()))
@@ -243,7 +250,7 @@ async def set_disabled(*, tx: Tx, caller: Caller, user_id: str, disabled: bool) 
     _, user = await visible_user(tx, caller, MANAGE_USERS, user_id)
     if user.id == caller.subject:
         raise ProblemError(409, detail="you cannot disable or enable your own account")
-    await _require_manageable(tx, caller, user)
+    await require_manageable(tx, caller, user)
     if user.disabled != disabled:
         before = _state(user)
         user.disabled = disabled
@@ -269,7 +276,7 @@ async def set_password(*, tx: Tx, caller: Caller, user_id: str, password: str | 
     """Set (or, with `password=None`, reset to a generated one-time) password; unlocks the
     account. Returns the temporary password, if generated."""
     _, user = await visible_user(tx, caller, MANAGE_USERS, user_id)
-    await _require_manageable(tx, caller, user)
+    await require_manageable(tx, caller, user)
     if password is not None and (
         problem := password_problems(
             password, username=user.username, min_length=tx.ctx.settings.min_password_length
@@ -296,7 +303,7 @@ async def reset_password(*, tx: Tx, caller: Caller, user_id: str) -> str:
 
 async def reset_mfa(*, tx: Tx, caller: Caller, user_id: str) -> User:
     _, user = await visible_user(tx, caller, MANAGE_USERS, user_id)
-    await _require_manageable(tx, caller, user)
+    await require_manageable(tx, caller, user)
     before = _state(user)
     user.mfa_secret, user.mfa_enabled, user.mfa_last_step = None, False, None
     await record(
@@ -343,7 +350,7 @@ async def set_grants(*, tx: Tx, caller: Caller, user_id: str, grants: Grants) ->
     tree, user = await visible_user(tx, caller, MANAGE_ENTITLEMENTS, user_id)
     if user.id == caller.subject:
         raise ProblemError(409, detail="you cannot change your own entitlements")
-    await _require_manageable(tx, caller, user)
+    await require_manageable(tx, caller, user)
     await _check_grants(tx, caller, tree, user, grants)
     before = await user_view(tx, user)
     await repo.replace_grants(
