@@ -26,7 +26,7 @@ from resources.directory.manifest import MANAGE_ORGS
 from resources.directory.models import Org, User
 from resources.directory.schemas import Errors, parse_new_user
 from resources.directory.schemas_orgs import NewOrg, OrgPatch
-from resources.directory.service import require_manageable, caller_entitlements, insert_user, require
+from resources.directory.service import caller_entitlements, insert_user, require, require_manageable
 from resources.directory.tenancy import OrgTree
 from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError, ValidationFailed
