@@ -40,7 +40,7 @@ class Renderer(Protocol):
     def brand_for(self, request: Request) -> Any: ...
 
 
-def _render(
+def render_page(
     request: Request, name: str, title: str, context: dict[str, Any], *, failed: bool = False
 ) -> Response:
     templates: Renderer = request.app.state.templates
@@ -72,14 +72,14 @@ async def users_page(request: Request) -> Response:
         users, total = await service.list_users(
             tx=tx, caller=caller, q=q, limit=PAGE, offset=(page - 1) * PAGE
         )
-    return _render(request, "directory/users.html", "Users", {
+    return render_page(request, "directory/users.html", "Users", {
         "users": users, "total": total, "q": q or "", "page": page, "pages": max(1, -(-total // PAGE)),
         "can_manage": caller.has(MANAGE_USERS),
     })  # fmt: skip
 
 
 async def new_user_page(request: Request) -> Response:
-    return _render(request, "directory/new_user.html", "Add user", {"form": {}, "errors": {}})
+    return render_page(request, "directory/new_user.html", "Add user", {"form": {}, "errors": {}})
 
 
 async def create_user(request: Request) -> Response:
@@ -93,7 +93,7 @@ async def create_user(request: Request) -> Response:
                 email=values["email"], phone=values["phone"],
             )  # fmt: skip
     except ValidationFailed as exc:
-        return _render(request, "directory/new_user.html", "Add user",
+        return render_page(request, "directory/new_user.html", "Add user",
                        {"form": values, "errors": _field_errors(exc)}, failed=True)  # fmt: skip
     response = await _user_detail(
         request, user.id, notice=f"{user.username} was added. Give them a role below.", temporary=temporary
@@ -113,7 +113,7 @@ async def _user_detail(
         roles = await service.list_roles(tx=tx, caller=caller)
     direct = {e.action: e for e in view.direct}
     actions = sorted({e.action for e in grantable} | set(direct))
-    return _render(request, "directory/user.html", f"User {view.user.username}", {
+    return render_page(request, "directory/user.html", f"User {view.user.username}", {
         "view": view, "notice": notice, "temporary": temporary, "secret_shown": temporary is not None,
         "errors": errors or {}, "roles": roles, "grantable": {e.action for e in grantable},
         "actions": [(a, DESCRIPTIONS.get(a, a), direct.get(a)) for a in actions],
@@ -219,7 +219,7 @@ async def audit_page(request: Request) -> Response:
         rows, total = await service.list_audit(
             tx=tx, caller=caller_of(request), event=event, limit=PAGE, offset=(page - 1) * PAGE
         )
-    return _render(request, "directory/audit.html", "Security audit", {
+    return render_page(request, "directory/audit.html", "Security audit", {
         "rows": [(r, describe_detail(r.detail)) for r in rows], "total": total, "event": event or "",
         "page": page, "pages": max(1, -(-total // PAGE)),
     })  # fmt: skip
@@ -244,7 +244,7 @@ async def _me(
         qr = segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your authenticator app")
         enrol = {"uri": uri, "secret": b32(pending), "qr": qr}
     own_actions = sorted({e.action for e in held} - service.SERVICE_ACTIONS)
-    return _render(request, "directory/me.html", "My account", {
+    return render_page(request, "directory/me.html", "My account", {
         "view": view, "tokens": tokens, "enrol": enrol, "notice": notice, "errors": errors or {},
         "new_token": new_token, "secret_shown": new_token is not None or enrol is not None,
         "own_actions": [(a, DESCRIPTIONS.get(a, a)) for a in own_actions], "form": form or {},

@@ -27,7 +27,7 @@ from resources.directory.brand_lifecycle import OLD
 from resources.directory.context import transaction
 from resources.directory.routes import ctx_of
 from resources.directory.routes_brand import asset_response, builtins_of, org_of, parse_kind, upload_of
-from resources.directory.views import _render
+from resources.directory.views import render_page
 from resources.kit.errors import ProblemError, ValidationFailed
 from resources.kit.middleware import caller_of
 
@@ -86,7 +86,7 @@ async def _editor(
     error_map: dict[str, str] = {}
     for e in errors or []:
         error_map.setdefault(e["field"], e["message"])
-    return _render(request, "directory/brand.html", f"Brand {state.target.brand_id}", {
+    return render_page(request, "directory/brand.html", f"Brand {state.target.brand_id}", {
         "state": state, "org": org, "q": _query(org), "values": values, "own": {**state.own, **(form or {})},
         "inherited": state.inherited, "colour_names": COLOUR_NAMES, "colours": colours,
         "typography": [(t, t.capitalize()) for t in TYPOGRAPHY], "asset_fields": ASSET_FIELDS,
@@ -186,7 +186,7 @@ async def preview_page(request: Request) -> Response:
     values = state.effective
     own_assets = {a.sha256 for a in state.assets}
     current = state.draft or state.published
-    return _render(request, "directory/brand_preview.html", f"Preview of brand {state.target.brand_id}", {
+    return render_page(request, "directory/brand_preview.html", f"Preview of brand {state.target.brand_id}", {
         "state": state, "values": values, "q": _query(org), "checks": _checks(values.get("colours", {})),
         "stamp": f"{current.version}-{current.created_at.timestamp():.0f}" if current else "0",
         "images": {

@@ -19,7 +19,7 @@ from resources.directory.context import transaction
 from resources.directory.manifest import MANAGE_ROLES
 from resources.directory.routes import ctx_of
 from resources.directory.schemas_orgs import parse_new_org, parse_role
-from resources.directory.views import DESCRIPTIONS, _field_errors, _form_text, _render
+from resources.directory.views import DESCRIPTIONS, _field_errors, _form_text, render_page
 from resources.kit.errors import ProblemError, ValidationFailed
 from resources.kit.middleware import caller_of
 
@@ -32,7 +32,7 @@ ADMIN_FORM = ("username", "display_name", "email", "phone")
 async def orgs_page(request: Request) -> Response:
     async with transaction(ctx_of(request), write=False) as tx:
         views = await orgs.list_orgs(tx=tx, caller=caller_of(request))
-    return _render(request, "directory/orgs.html", "Organisations", {"orgs": views})
+    return render_page(request, "directory/orgs.html", "Organisations", {"orgs": views})
 
 
 async def _new_org(
@@ -42,7 +42,7 @@ async def _new_org(
     async with transaction(ctx_of(request), write=False) as tx:
         parents = await orgs.parent_choices(tx=tx, caller=caller)
     form = {"kind": "customer", "parent_id": caller.org_id} | {k: v for k, v in form.items() if v}
-    return _render(request, "directory/new_org.html", "New organisation", {
+    return render_page(request, "directory/new_org.html", "New organisation", {
         "form": form, "errors": errors, "parents": [(o.id, f"{o.name} ({o.id})") for o in parents],
     }, failed=failed)  # fmt: skip
 
@@ -76,7 +76,7 @@ async def _org_detail(
     async with transaction(ctx_of(request), write=False) as tx:
         view = await orgs.get_org(tx=tx, caller=caller, org_id=org_id)
         admins = await orgs.admins_of(tx=tx, caller=caller, org_id=org_id)
-    return _render(request, "directory/org.html", f"Organisation {view.org.name}", {
+    return render_page(request, "directory/org.html", f"Organisation {view.org.name}", {
         "view": view, "admins": admins, "notice": notice, "temporary": temporary,
         "secret_shown": temporary is not None, "errors": errors or {}, "form": form or {},
         "admin_role": orgs.ADMIN_ROLE.get(view.org.kind),
@@ -183,7 +183,7 @@ async def _roles(
     async with transaction(ctx_of(request), write=False) as tx:
         views = await roles.list_roles(tx=tx, caller=caller)
         extra = await _form_context(request, tx, None)
-    return _render(request, "directory/roles.html", "Roles", {
+    return render_page(request, "directory/roles.html", "Roles", {
         "roles": views, "notice": notice, "errors": errors or {}, "messages": messages or [],
         "form": form or {}, "can_manage": caller.has(MANAGE_ROLES), "org_id": caller.org_id, **extra,
     }, failed=failed)  # fmt: skip
@@ -214,7 +214,7 @@ async def _role_detail(
     async with transaction(ctx_of(request), write=False) as tx:
         view = await roles.get_role(tx=tx, caller=caller_of(request), role_id=role_id)
         extra = await _form_context(request, tx, view)
-    return _render(request, "directory/role.html", f"Role {view.role.name}", {
+    return render_page(request, "directory/role.html", f"Role {view.role.name}", {
         "view": view, "notice": notice, "errors": errors or {}, "messages": messages or [], **extra,
     }, failed=failed)  # fmt: skip
 
