@@ -3,8 +3,6 @@ no migrations (`switchboard migrate` does) and publishes the tenancy tree (`tena
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +12,7 @@ from resources.directory import routes, routes_brand, routes_orgs, views, views_
 from resources.directory.context import Context, open_context
 from resources.directory.settings import DirectorySettings
 from resources.directory.tenancy_bus import run_tenancy_publisher
-from resources.kit.app import resource_app
+from resources.kit.app import context_lifespan, resource_app
 from resources.kit.settings import ResourceSettings
 
 RESOURCE_DIR = Path(__file__).resolve().parent
@@ -31,17 +29,9 @@ def create_app(
     `templates` to the branded ResourceTemplates; `context` (tests) replaces the lifespan's."""
     directory = DirectorySettings.from_resource(settings)
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if context is not None:
-            app.state.ctx = context
-            async with run_tenancy_publisher(context):
-                yield
-            return
-        async with open_context(directory) as (ctx, engine):
-            app.state.ctx, app.state.engine = ctx, engine
-            async with run_tenancy_publisher(ctx):
-                yield
+    lifespan = context_lifespan(
+        open_context=lambda: open_context(directory), runtimes=run_tenancy_publisher, context=context
+    )
 
     app = resource_app(
         settings=directory,

@@ -3,9 +3,10 @@ assertion check (default deny for everything else), problem-JSON errors."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,6 +16,37 @@ from starlette.types import Lifespan
 
 from resources.kit.errors import install_error_handlers
 from resources.kit.settings import ResourceSettings
+
+C = TypeVar("C")
+
+
+def context_lifespan(
+    *,
+    open_context: Callable[[], AbstractAsyncContextManager[tuple[C, Any]]],
+    runtimes: Callable[[C], AbstractAsyncContextManager[None]],
+    context: C | None = None,
+    run_runtime: bool = True,
+) -> Lifespan[Starlette]:
+    """The lifespan every resource has: open its engine and Context (`app.state.ctx`,
+    `app.state.engine`) and run its background runtimes while serving. `context` (tests) is used
+    instead of opening one; `run_runtime=False` (tests) leaves the runtimes out."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if context is not None:
+            app.state.ctx = context
+            if run_runtime:
+                async with runtimes(context):
+                    yield
+            else:
+                yield
+            return
+        async with open_context() as (ctx, engine):
+            app.state.ctx, app.state.engine = ctx, engine
+            async with runtimes(ctx):
+                yield
+
+    return lifespan
 
 
 async def healthz(request: Request) -> Response:

@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from resources.kit.app import resource_app
+from resources.kit.app import context_lifespan, resource_app
 from resources.kit.settings import ResourceSettings
 from resources.tollfree import network, routes, routes_pool, views, views_pool
 from resources.tollfree.assignments import run_numbers_publisher
@@ -25,6 +25,13 @@ from resources.tollfree.settings import TollfreeSettings
 from resources.tollfree.tenancy import run_tenancy_replica
 
 RESOURCE_DIR = Path(__file__).resolve().parent
+
+
+@asynccontextmanager
+async def run_runtimes(ctx: Context) -> AsyncIterator[None]:
+    """The SCP's table, the number picture for other resources, the tenancy replica."""
+    async with run_scp(ctx), run_numbers_publisher(ctx), run_tenancy_replica(ctx):
+        yield
 
 
 def create_app(
@@ -40,20 +47,12 @@ def create_app(
     engine and context; `run_runtime=False` (tests) leaves the SCP runtime out of the lifespan."""
     tollfree = TollfreeSettings.from_resource(settings)
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if context is not None:
-            app.state.ctx = context
-            if run_runtime:
-                async with run_scp(context), run_numbers_publisher(context), run_tenancy_replica(context):
-                    yield
-            else:
-                yield
-            return
-        async with open_context(tollfree) as (ctx, engine):
-            app.state.ctx, app.state.engine = ctx, engine
-            async with run_scp(ctx), run_numbers_publisher(ctx), run_tenancy_replica(ctx):
-                yield
+    lifespan = context_lifespan(
+        open_context=lambda: open_context(tollfree),
+        runtimes=run_runtimes,
+        context=context,
+        run_runtime=run_runtime,
+    )
 
     app = resource_app(
         settings=tollfree,

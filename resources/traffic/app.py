@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from resources.kit.app import resource_app
+from resources.kit.app import context_lifespan, resource_app
 from resources.kit.settings import ResourceSettings
 from resources.traffic import network, routes, views, ws
 from resources.traffic.context import Context, open_context
@@ -44,20 +44,12 @@ def create_app(
     engine and context; `run_runtime=False` (tests) leaves ingest and live runtimes out."""
     traffic = TrafficSettings.from_resource(settings)
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if context is not None:
-            app.state.ctx = context
-            if run_runtime:
-                async with run_runtimes(context):
-                    yield
-            else:
-                yield
-            return
-        async with open_context(traffic) as (ctx, engine):
-            app.state.ctx, app.state.engine = ctx, engine
-            async with run_runtimes(ctx):
-                yield
+    lifespan = context_lifespan(
+        open_context=lambda: open_context(traffic),
+        runtimes=run_runtimes,
+        context=context,
+        run_runtime=run_runtime,
+    )
 
     app = resource_app(
         settings=traffic,
