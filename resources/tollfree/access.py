@@ -52,7 +52,13 @@ def system_caller(name: str = "system") -> Caller:
 
 
 def is_provider(caller: Caller) -> bool:
-    return caller.kind == "provider" or (caller.kind == "service" and caller.plane == "service")
+    return caller.kind == "provider" or is_system(caller)
+
+
+def is_system(caller: Caller) -> bool:
+    """An in-process system caller (demo loader, CLI, scheduler): the service plane reaches
+    only `/internal/…` over the wire, never the portal routes that change numbers."""
+    return caller.kind == "service" and caller.plane == "service"
 
 
 def is_staff(caller: Caller) -> bool:

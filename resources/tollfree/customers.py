@@ -28,6 +28,7 @@ from resources.tollfree.schemas import (
     parse_tfn,
 )
 from resources.tollfree.shapes import ImportResult, LabelView, NumberView, SiteView, TemplateView
+from resources.tollfree.tenancy import Org, load_tenancy, require_tenancy
 
 
 async def _visible_customers(tx: Tx, caller: Caller, action: str) -> set[str] | None:
@@ -75,6 +76,21 @@ async def _customer(
             "changing templates and labels needs tollfree:edit-routing on all of the customer's numbers"
         )
     return customer_id
+
+
+async def _tenancy_customer(tx: Tx, caller: Caller, customer_id: str) -> tuple[bool, Org | None]:
+    """(checked, org): the customer as the tenancy replica knows it — org None when the id is
+    not a customer there. Only the system caller (demo loader, CLI) may name a customer before
+    the first picture arrived: (False, None); anyone else gets 503 then."""
+    if access.is_system(caller) and not len(await load_tenancy(tx.session)):
+        return False, None
+    tenancy = await require_tenancy(tx.session)
+    org = tenancy.get(customer_id)
+    if org is None or org.kind != "customer":
+        return True, None
+    if tenancy.is_suspended(customer_id):
+        raise ProblemError(409, detail=f"{customer_id} is suspended")
+    return True, org
 
 
 # --- templates -----------------------------------------------------------------------------------
@@ -203,6 +219,9 @@ async def save_site(
     name, uri = parse_site(name, uri)
     description = parse_text(description, field="description")
     customer_id = await _customer(tx, caller, customer_id, MANAGE_NUMBERS, staff=True)
+    checked, org = await _tenancy_customer(tx, caller, customer_id)
+    if checked and org is None:
+        raise access.not_found("no such customer")
     row = await repo.get_site(tx.session, customer_id, name)
     before = None if row is None else {"uri": row.uri, "description": row.description}
     if row is None:
@@ -291,6 +310,7 @@ async def assign_number(
         )
     chain = parsed["reseller_chain"]
     assert isinstance(chain, tuple)
+    chain = await _directory_chain(tx, caller, str(parsed["customer_id"]), chain)
     row = Number(
         tfn=number,
         customer_id=str(parsed["customer_id"]),
@@ -320,6 +340,25 @@ async def assign_number(
         pending=(),
         drafts=(),
     )
+
+
+async def _directory_chain(
+    tx: Tx, caller: Caller, customer_id: str, given: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The customer's reseller chain from the tenancy replica; a chain in the request must be
+    exactly that (422 otherwise, and for an id that is not a customer; 409 when suspended)."""
+    checked, org = await _tenancy_customer(tx, caller, customer_id)
+    if not checked:
+        return given
+    if org is None:
+        raise ValidationFailed(
+            [{"field": "customer_id", "message": f"{customer_id} is not a customer in the directory."}]
+        )
+    if given and given != org.chain:
+        shown = ", ".join(org.chain) or "none (a direct customer)"
+        message = f"{customer_id}'s resellers are {shown}; leave the chain out or give exactly that."
+        raise ValidationFailed([{"field": "reseller_chain", "message": message}])
+    return org.chain
 
 
 async def unassign_number(tx: Tx, *, caller: Caller, tfn: str) -> None:

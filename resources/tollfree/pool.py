@@ -34,7 +34,7 @@ from resources.tollfree.manifest import MANAGE_NUMBERS
 from resources.tollfree.models import Number, PoolEntry
 from resources.tollfree.schemas import fail, parse_customer_id, parse_text, parse_tfn
 from resources.tollfree.shapes import NumberView
-from resources.tollfree.tenancy import Tenancy, load_tenancy
+from resources.tollfree.tenancy import load_tenancy, require_tenancy
 
 NOT_IN_YOUR_POOL = "no such number in your pool"
 NOT_IN_ANY_POOL = "no such number in any pool"
@@ -82,15 +82,6 @@ def _path_tfn(caller: Caller, tfn: str) -> str:
         return parse_tfn(tfn)
     except ValidationFailed:
         raise _not_found(caller) from None
-
-
-async def _tenancy(tx: Tx) -> Tenancy:
-    tenancy = await load_tenancy(tx.session)
-    if not len(tenancy):
-        raise ProblemError(
-            503, detail="the tenancy tree has not arrived from the directory yet; try again shortly"
-        )
-    return tenancy
 
 
 async def _visible_entry(tx: Tx, caller: Caller, tfn: str) -> PoolEntry:
@@ -142,7 +133,7 @@ async def add_to_pool(tx: Tx, *, caller: Caller, tfn: str, reseller: str) -> Poo
     if errors:
         raise ValidationFailed(errors)
     reseller = reseller.strip()
-    tenancy = await _tenancy(tx)
+    tenancy = await require_tenancy(tx.session)
     org = tenancy.get(reseller)
     if org is None or org.kind != "reseller":
         raise fail("reseller", f"{reseller} is not a reseller.")
@@ -191,7 +182,7 @@ async def assign_from_pool(
         errors += exc.errors
     if errors:
         raise ValidationFailed(errors)
-    tenancy = await _tenancy(tx)
+    tenancy = await require_tenancy(tx.session)
     org = tenancy.get(customer_id)
     if org is None or not tenancy.is_customer_below(customer_id, entry.holder):
         raise access.not_found(f"no customer {customer_id} below {entry.holder}")

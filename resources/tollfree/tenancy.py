@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resources.kit.db import unit_of_work
+from resources.kit.errors import ProblemError
 from resources.kit.events import Event
 from resources.kit.follow import follow
 from resources.tollfree import repository_pool as repo
@@ -132,6 +133,16 @@ def _from_row(row: TenancyOrg) -> Org:
 async def load_tenancy(session: AsyncSession) -> Tenancy:
     """The stored replica, as the pool service reads it inside its transaction."""
     return Tenancy(_from_row(r) for r in await repo.tenancy_rows(session))
+
+
+async def require_tenancy(session: AsyncSession) -> Tenancy:
+    """The stored replica; 503 while it is still empty (the directory has not answered yet)."""
+    tenancy = await load_tenancy(session)
+    if not len(tenancy):
+        raise ProblemError(
+            503, detail="the tenancy tree has not arrived from the directory yet; try again shortly"
+        )
+    return tenancy
 
 
 async def store_tenancy(session: AsyncSession, orgs: list[Org]) -> bool:

@@ -119,17 +119,8 @@ pool.assign-ui   422 422 200 422 | 422 200 404 422 | 422 200 404 422 | 403 -   4
 """
 
 # Cells where the product is wrong today: (principal, route, kind). Report them; remove an entry
-# when the product is fixed (the test fails while a listed cell already passes).
-# * toll-free takes any id as a customer on direct assignment and site changes: the provider can
-#   assign a number to, and define a site for, the provider's own organisation (not a customer;
-#   the tenancy replica knows it). POST /api/numbers and PUT /api/sites/{customer}/{name} should
-#   refuse an id that is not a customer in the replica, as pool assignment does.
-KNOWN_BUGS: frozenset[tuple[str, str, str]] = frozenset({
-    ("admin", "numbers.assign", "own"),
-    ("admin", "numbers.assign", "provider"),
-    ("admin", "sites.save", "own"),
-    ("admin", "sites.save", "provider"),
-})  # fmt: skip
+# when the product is fixed (the test fails while a listed cell already passes). None today.
+KNOWN_BUGS: frozenset[tuple[str, str, str]] = frozenset()
 
 
 def parse_table(text: str) -> dict[tuple[str, str, str], int]:

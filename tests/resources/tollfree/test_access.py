@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pool_support import with_tenancy
 from tollfree_fixtures import BOB_NUMBERS, GLOBEX, INITECH, Env, caller
 
 from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError, ValidationFailed
-from resources.tollfree import service
+from resources.tollfree import access, service
 from resources.tollfree.demo import split_70_30
 
 ALL = sorted(GLOBEX + INITECH)
@@ -151,6 +152,7 @@ async def test_foreign_customer_is_404_for_labels(demo: Env) -> None:
 
 
 async def test_sites_are_staff_only(demo: Env) -> None:
+    await with_tenancy(demo)
     uri = "sip:10.0.0.9:5060"
     assert await status_of(
         demo, service.save_site, caller=caller("alice@globex"), customer_id="globex", name="north", uri=uri
@@ -164,6 +166,7 @@ async def test_sites_are_staff_only(demo: Env) -> None:
 
 
 async def test_assign_number_is_provider_only_and_validated(demo: Env) -> None:
+    await with_tenancy(demo)
     rita, admin = caller("rita@acme"), caller("admin")
     kw: dict[str, Any] = {
         "tfn": "+18445550105", "customer_id": "initech", "reseller_chain": ["acme"], "description": "New",
@@ -189,3 +192,69 @@ async def test_assign_number_is_provider_only_and_validated(demo: Env) -> None:
         async with demo.tx() as tx:
             await service.assign_number(tx, caller=admin, tfn="800555", customer_id="globex")
     assert caught.value.errors == [{"field": "tfn", "message": "Enter a toll-free number like +18005550100."}]
+
+
+async def problem_of(env: Env, fn: Any, **kw: Any) -> tuple[int, str]:
+    try:
+        async with env.tx() as tx:
+            await fn(tx, **kw)
+    except ProblemError as exc:
+        return exc.status, str(exc.detail)
+    raise AssertionError("no problem raised")
+
+
+async def errors_of(env: Env, fn: Any, **kw: Any) -> list[dict[str, str]]:
+    with pytest.raises(ValidationFailed) as caught:
+        async with env.tx() as tx:
+            await fn(tx, **kw)
+    return caught.value.errors
+
+
+async def test_numbers_and_sites_go_only_to_customers_the_directory_knows(demo: Env) -> None:
+    admin, tfn, uri = caller("admin"), "+18445550105", "sip:10.0.0.9:5060"
+    assign, save = service.assign_number, service.save_site
+    detail = "the tenancy tree has not arrived from the directory yet; try again shortly"
+    assert await problem_of(demo, assign, caller=admin, tfn=tfn, customer_id="initech") == (503, detail)
+    site = {"name": "n", "uri": uri}
+    assert await problem_of(demo, save, caller=admin, customer_id="initech", **site) == (503, detail)
+    await with_tenancy(demo)
+    for org in ("switchboard", "acme", "nobody"):
+        assert await errors_of(demo, assign, caller=admin, tfn=tfn, customer_id=org) == [
+            {"field": "customer_id", "message": f"{org} is not a customer in the directory."}
+        ]
+        assert await problem_of(demo, save, caller=admin, customer_id=org, name="n", uri=uri) == (
+            404, "no such customer"
+        )  # fmt: skip
+    assert await errors_of(
+        demo, assign, caller=admin, tfn=tfn, customer_id="vandelay", reseller_chain=["acme"]
+    ) == [
+        {
+            "field": "reseller_chain",
+            "message": "vandelay's resellers are acme, acme-west; leave the chain out or give exactly that.",
+        }
+    ]
+    assert await problem_of(demo, assign, caller=admin, tfn=tfn, customer_id="soylent") == (
+        409, "soylent is suspended"
+    )  # fmt: skip
+    assert await problem_of(demo, assign, caller=admin, tfn=tfn, customer_id="umbrella") == (
+        409, "umbrella is suspended"
+    )  # fmt: skip
+    assert await problem_of(demo, save, caller=admin, customer_id="soylent", name="n", uri=uri) == (
+        409, "soylent is suspended"
+    )  # fmt: skip
+    async with demo.tx() as tx:
+        view = await assign(tx, caller=admin, tfn=tfn, customer_id="vandelay")
+    assert (view.customer_id, view.reseller_chain) == ("vandelay", ("acme", "acme-west"))
+
+
+async def test_the_system_caller_seeds_before_the_directory_answers(demo: Env) -> None:
+    """The demo loader and the CLI run before any picture arrived: they name the chain."""
+    system = access.system_caller("cli")
+    async with demo.tx() as tx:
+        view = await service.assign_number(
+            tx, caller=system, tfn="+18445550105", customer_id="newco", reseller_chain=["acme"]
+        )
+        site = await service.save_site(
+            tx, caller=system, customer_id="newco", name="n", uri="sip:10.0.0.9:5060"
+        )
+    assert (view.customer_id, view.reseller_chain, site.name) == ("newco", ("acme",), "n")

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pool_support import with_tenancy
 from tollfree_fixtures import PRINCIPALS, START, Env
 
 from dispatcher.assertion import AssertionSigner, SigningKeys, new_signing_jwk, public_jwks
@@ -41,6 +42,7 @@ def as_(demo: Env) -> Headers:
 
 @pytest.fixture
 async def client(demo: Env, as_: Headers) -> AsyncIterator[httpx.AsyncClient]:
+    await with_tenancy(demo)
     app = create_app(demo.ctx.settings, context=demo.ctx, run_runtime=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://tollfree") as c:
         yield c

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from pool_support import with_tenancy
 from tollfree_fixtures import Env, caller
 
 from resources.tollfree.assignments import NUMBERS, numbers_snapshot, run_numbers_publisher
@@ -54,6 +55,7 @@ async def test_publishes_at_start_and_when_asked(demo: Env) -> None:
 
 async def test_a_commit_that_changes_numbers_or_sites_asks_for_a_new_picture(demo: Env) -> None:
     admin = caller("admin")
+    await with_tenancy(demo)
     async with run_numbers_publisher(demo.ctx):
         await settle(demo, NUMBERS, 1)
         async with demo.tx() as tx:

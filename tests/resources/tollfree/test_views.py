@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from engine_builders import tel
+from pool_support import with_tenancy
 from tollfree_fixtures import Env, caller
 
 from resources.kit.assertion import InvalidAssertion
@@ -35,6 +36,7 @@ class FakeVerifier:
 
 @pytest.fixture
 async def client(demo: Env) -> AsyncIterator[httpx.AsyncClient]:
+    await with_tenancy(demo)
     app = create_app(demo.ctx.settings, verifier=FakeVerifier(), context=demo.ctx, run_runtime=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://tollfree") as c:
         yield c
