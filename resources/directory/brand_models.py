@@ -52,12 +52,14 @@ class BrandVersion(Base):
 
 
 class BrandAsset(Base):
-    """An uploaded logo or favicon, content-addressed (`asset:<sha256>` in a brand's fields)."""
+    """An org's uploaded logo or favicon, content-addressed (`asset:<sha256>` in a brand's
+    fields). Each org that uploads some bytes has its own row (migration 0004); a brand may
+    only reference its own org's uploads."""
 
     __tablename__ = "directory_brand_assets"
 
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    org_id: Mapped[str] = mapped_column(ForeignKey("directory_orgs.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("directory_orgs.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
     kind: Mapped[str] = mapped_column(String(10))  # logo | favicon
     content_type: Mapped[str] = mapped_column(String(40))
     width: Mapped[int | None] = mapped_column(Integer)

@@ -46,8 +46,17 @@ async def published(session: AsyncSession, org_ids: Collection[str] | None = Non
     return list((await session.execute(query.order_by(BrandVersion.org_id))).scalars())
 
 
-async def get_asset(session: AsyncSession, sha256: str) -> BrandAsset | None:
-    return await session.get(BrandAsset, sha256)
+async def get_asset(session: AsyncSession, org_id: str, sha256: str) -> BrandAsset | None:
+    """The org's own upload of those bytes."""
+    return await session.get(BrandAsset, (org_id, sha256))
+
+
+async def any_asset(session: AsyncSession, sha256: str) -> BrandAsset | None:
+    """Some org's upload of those bytes (the bytes are the same whoever stored them)."""
+    rows = await session.execute(
+        select(BrandAsset).where(BrandAsset.sha256 == sha256).order_by(BrandAsset.org_id).limit(1)
+    )
+    return rows.scalar_one_or_none()
 
 
 async def add_asset(session: AsyncSession, asset: BrandAsset) -> BrandAsset:
@@ -67,9 +76,12 @@ async def assets_of(session: AsyncSession, org_id: str) -> list[BrandAsset]:
     return list(rows.scalars())
 
 
-async def asset_kinds(session: AsyncSession, sha256s: Collection[str]) -> dict[str, str]:
+async def asset_kinds(session: AsyncSession, org_id: str, sha256s: Collection[str]) -> dict[str, str]:
+    """sha256 → kind of the org's own uploads among `sha256s`."""
     rows = await session.execute(
-        select(BrandAsset.sha256, BrandAsset.kind).where(BrandAsset.sha256.in_(sorted(sha256s)))
+        select(BrandAsset.sha256, BrandAsset.kind).where(
+            BrandAsset.org_id == org_id, BrandAsset.sha256.in_(sorted(sha256s))
+        )
     )
     return {r.sha256: r.kind for r in rows}
 

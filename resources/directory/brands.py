@@ -152,7 +152,7 @@ async def _check_fields(
     """What parse_fields cannot know: assets exist with the right kind; hosts are the provider's
     to set and must not be another published brand's."""
     refs = asset_refs(fields)
-    kinds = await brands_repo.asset_kinds(tx.session, set(refs.values()))
+    kinds = await brands_repo.asset_kinds(tx.session, target.org.id, set(refs.values()))
     errors = [
         {"field": key, "message": f"No uploaded {ASSET_FIELDS[key]} has that reference."}
         for key, sha in sorted(refs.items())
@@ -215,7 +215,7 @@ async def upload_asset(
     target = await target_for(tx, caller, org_id)
     info: ImageInfo = validate_image(data, kind=kind)
     sha = hashlib.sha256(info.data).hexdigest()
-    existing = await brands_repo.get_asset(tx.session, sha)
+    existing = await brands_repo.get_asset(tx.session, target.org.id, sha)
     if existing is not None:
         if existing.kind != kind:
             raise ValidationFailed(
@@ -235,8 +235,8 @@ async def upload_asset(
 
 async def editor_asset(tx: Tx, *, caller: Caller, sha256: str, org_id: str | None = None) -> BrandAsset:
     target = await target_for(tx, caller, org_id)
-    asset = await brands_repo.get_asset(tx.session, sha256)
-    if asset is None or asset.org_id != target.org.id:
+    asset = await brands_repo.get_asset(tx.session, target.org.id, sha256)
+    if asset is None:
         raise ProblemError(404, detail="no such asset")
     return asset
 
@@ -348,4 +348,4 @@ async def published_records(tx: Tx) -> list[dict[str, Any]]:
 
 async def asset_bytes(tx: Tx, *, sha256: str) -> BrandAsset | None:
     """`GET /internal/brand-assets/{sha256}` (any org's: they are public once referenced)."""
-    return await brands_repo.get_asset(tx.session, sha256)
+    return await brands_repo.any_asset(tx.session, sha256)

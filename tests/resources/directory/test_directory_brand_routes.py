@@ -305,6 +305,30 @@ async def test_uploads_and_internal_assets(client: httpx.AsyncClient, env: Env) 
     assert (r.status_code, r.json()["detail"]) == (404, "no such asset")
 
 
+async def test_a_brand_references_only_its_own_orgs_uploads(client: httpx.AsyncClient, env: Env) -> None:
+    r = await client.post("/api/brand/assets?kind=logo", content=GOOD_SVG, headers=as_("rita@acme"))
+    assert r.status_code == 201, r.text
+    ref, sha = r.json()["ref"], r.json()["sha256"]
+    # zenith knows the reference (say, from acme's published brand) but did not upload it
+    r = await put_draft(client, "zed@zenith", {"logo_light": ref})
+    assert (r.status_code, r.json()["errors"]) == (
+        422, [{"field": "logo_light", "message": "No uploaded logo has that reference."}]
+    )  # fmt: skip
+    # the same bytes uploaded by zenith are zenith's own upload
+    r = await client.post("/api/brand/assets?kind=logo", content=GOOD_SVG, headers=as_("zed@zenith"))
+    assert (r.status_code, r.json()["sha256"], r.json()["kind"]) == (201, sha, "logo")
+    assert (await put_draft(client, "zed@zenith", {"logo_light": ref})).status_code == 200
+    assert (await client.get(f"/brand/assets/{sha}", headers=as_("zed@zenith"))).content == GOOD_SVG
+    rows = await audit(env, "brand.asset")
+    assert [(row.org_id, row.detail["kind"], row.detail["sha256"]) for row in rows] == [
+        ("acme", "logo", sha), ("zenith", "logo", sha)
+    ]  # fmt: skip
+    # acme's upload is still acme's logo; uploading it again stores nothing new
+    r = await client.post("/api/brand/assets?kind=logo", content=GOOD_SVG, headers=as_("rita@acme"))
+    assert (r.status_code, r.json()["kind"]) == (201, "logo")
+    assert len(await audit(env, "brand.asset")) == 2
+
+
 async def test_editor_pages(client: httpx.AsyncClient, env: Env) -> None:
     r = await client.get("/brand", headers=as_("rita@acme"))
     assert r.status_code == 200

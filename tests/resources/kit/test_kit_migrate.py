@@ -44,7 +44,7 @@ async def test_upgrade_sqlite_is_idempotent(tmp_path: Path) -> None:
             )
             assert [r[0] for r in names] == TABLES
             version = await conn.exec_driver_sql("SELECT version_num FROM directory_alembic_version")
-            assert version.all() == [("0003",)]
+            assert version.all() == [("0004",)]
     finally:
         await engine.dispose()
 
@@ -56,7 +56,7 @@ async def test_upgrade_with_explicit_part_name(tmp_path: Path) -> None:
     try:
         async with engine.connect() as conn:
             version = await conn.exec_driver_sql("SELECT version_num FROM other_alembic_version")
-            assert version.all() == [("0003",)]
+            assert version.all() == [("0004",)]
     finally:
         await engine.dispose()
 
@@ -80,7 +80,7 @@ async def test_upgrade_postgres_into_own_schema() -> None:
             version = await conn.exec_driver_sql(
                 f'SELECT version_num FROM "{schema}".directory_alembic_version'  # noqa: S608
             )
-            assert version.all() == [("0003",)]
+            assert version.all() == [("0004",)]
             public = await conn.exec_driver_sql(
                 "SELECT count(*) FROM information_schema.tables "
                 "WHERE table_schema = 'public' AND table_name = 'directory_alembic_version'"
