@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from branding import BrandRegistry
+from branding import Brand, BrandRegistry, PublishedBrand
 from resources.directory import brand_lifecycle as life
 from resources.directory import brand_repository as brands_repo
 from resources.directory import repository as repo
@@ -330,9 +330,9 @@ async def rollback(
     return restored
 
 
-async def published_records(tx: Tx) -> list[dict[str, Any]]:
+async def published_records(tx: Tx, tree: OrgTree | None = None) -> list[dict[str, Any]]:
     """`GET /internal/brands`: every PUBLISHED version with where it inherits from."""
-    tree = await repo.load_tree(tx.session)
+    tree = tree or await repo.load_tree(tx.session)
     out: list[dict[str, Any]] = []
     for version in await brands_repo.published(tx.session):
         node = tree.get(version.org_id)
@@ -344,6 +344,15 @@ async def published_records(tx: Tx) -> list[dict[str, Any]]:
             "version": version.version, "fields": dict(version.fields),
         })  # fmt: skip
     return out
+
+
+async def live_brand(tx: Tx, *, files: BrandRegistry, org_id: str) -> Brand:
+    """The brand the org's people see now, as the gateway shows it: the file brands overlaid
+    with every published version (a brand published in the portal names itself; the org's brand
+    is read from the tree, not from a possibly older assertion)."""
+    tree = await repo.load_tree(tx.session)
+    records = [PublishedBrand.from_json(r) for r in await published_records(tx, tree)]
+    return files.with_published(records).find(tree.brand(org_id))
 
 
 async def asset_bytes(tx: Tx, *, sha256: str) -> BrandAsset | None:

@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from resources.directory import account, service
+from branding import BrandRegistry
+from resources.directory import account, brands, service
 from resources.directory.context import transaction
 from resources.directory.crypto import b32, otpauth_uri
 from resources.directory.manifest import ACTIONS, MANAGE_ENTITLEMENTS, MANAGE_USERS
@@ -38,6 +39,9 @@ class Renderer(Protocol):
     ) -> HTMLResponse: ...  # fmt: skip
 
     def brand_for(self, request: Request) -> Any: ...
+
+    @property
+    def registry(self) -> BrandRegistry: ...
 
 
 def render_page(
@@ -236,11 +240,12 @@ async def _me(
         tokens = await account.list_tokens(tx=tx, caller=caller)
         held = await service.caller_entitlements(tx, caller)
         pending = account.pending_secret(tx, view.user)
+        issuer = None
+        if pending is not None:
+            issuer = (await brands.live_brand(tx, files=templates.registry, org_id=caller.org_id)).name
     enrol = None
-    if pending is not None:
-        uri = otpauth_uri(
-            issuer=templates.brand_for(request).name, username=view.user.username, secret=pending
-        )
+    if pending is not None and issuer is not None:
+        uri = otpauth_uri(issuer=issuer, username=view.user.username, secret=pending)
         qr = segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your authenticator app")
         enrol = {"uri": uri, "secret": b32(pending), "qr": qr}
     own_actions = sorted({e.action for e in held} - service.SERVICE_ACTIONS)

@@ -34,9 +34,21 @@ class ResourceTemplates:
         self._registry = registry
         self._envs = BrandEnvironments(registry, [FileSystemLoader([self._templates_dir, TEMPLATES_DIR])])
 
+    @property
+    def registry(self) -> BrandRegistry:
+        """The brands from files (published brands live in the directory and the gateway)."""
+        return self._registry
+
     def brand_for(self, request: Request) -> Brand:
+        """The caller's brand if it has files; else the nearest reseller above the caller whose
+        brand has files (a brand published in the portal has no template files of its own, and
+        content must not fall back to the provider's past a reseller's); else the default."""
         caller = getattr(request.state, "caller", None)
-        return self._registry.find(getattr(caller, "brand", None))
+        chain = tuple(getattr(caller, "reseller_chain", ()) or ())
+        for brand_id in (getattr(caller, "brand", None), *reversed(chain)):
+            if brand_id and brand_id in self._registry:
+                return self._registry.find(brand_id)
+        return self._registry.default
 
     def environment(self, brand_id: str) -> Environment:
         return self._envs.get(brand_id)

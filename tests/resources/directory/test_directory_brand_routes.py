@@ -4,6 +4,7 @@ the internal feed the gateway reads."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -380,3 +381,23 @@ async def test_editor_pages(client: httpx.AsyncClient, env: Env) -> None:
     assert "Favicon uploaded and saved to the draft." in r.text
     draft = (await client.get("/api/brand", headers=as_("rita@acme"))).json()["draft"]
     assert (draft["version"], draft["fields"]["favicon"].startswith("asset:")) == (2, True)
+
+
+async def test_the_authenticator_issuer_is_the_published_brand(client: httpx.AsyncClient, env: Env) -> None:
+    """zenith has no brand files: its customers' TOTP entries are named after the brand zenith
+    published in the portal (read fresh from the tree), never after the provider."""
+    hank = {"hank@hooli": await env.caller("hank@hooli")}
+    app = create_app(env.ctx.settings, verifier=FakeVerifier(hank), context=env.ctx)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://directory") as as_hank:
+
+        async def issuer() -> str:
+            r = await as_hank.post("/me/mfa/enrol", headers=as_("hank@hooli"))
+            assert r.status_code == 200
+            found = re.findall(r"&amp;issuer=([^&\"]+)", r.text)
+            assert len(found) == 1
+            return str(found[0])
+
+        assert await issuer() == "Switchboard"
+        assert (await put_draft(client, "zed@zenith", {"name": "Zenith Voice"})).status_code == 200
+        assert (await client.post("/api/brand/publish", headers=as_("zed@zenith"))).status_code == 200
+        assert await issuer() == "Zenith%20Voice"

@@ -16,7 +16,7 @@ from resources.kit.caller import Caller
 from resources.kit.templating import PAGE_HEADER, ResourceTemplates, page_title_header
 
 
-def caller(brand: str) -> Caller:
+def caller(brand: str, chain: tuple[str, ...] = ()) -> Caller:
     return Caller(
         subject="u-1",
         username="alice@globex",
@@ -24,7 +24,7 @@ def caller(brand: str) -> Caller:
         plane="customer",
         org_id="globex",
         customer_id="globex",
-        reseller_chain=(),
+        reseller_chain=chain,
         brand=brand,
         entitlements=(),
         session=None,
@@ -54,7 +54,7 @@ def brands_with_override(tmp_path: Path) -> BrandRegistry:
     return BrandRegistry.load([BUILTIN_BRANDS_DIR, tmp_path / "brands"])
 
 
-def app_for(templates: ResourceTemplates, brand: str | None) -> ASGIApp:
+def app_for(templates: ResourceTemplates, brand: str | None, chain: tuple[str, ...] = ()) -> ASGIApp:
     async def page(request: Request) -> Response:
         return templates.render(
             request,
@@ -72,7 +72,7 @@ def app_for(templates: ResourceTemplates, brand: str | None) -> ASGIApp:
 
     async def with_caller(scope: Scope, receive: Receive, send: Send) -> None:
         if brand is not None:
-            scope.setdefault("state", {})["caller"] = caller(brand)
+            scope.setdefault("state", {})["caller"] = caller(brand, chain)
         await inner(scope, receive, send)
 
     return with_caller
@@ -123,3 +123,18 @@ async def test_brand_override_of_resource_template(
 def test_page_title_header() -> None:
     assert page_title_header("Users") == "Users"
     assert page_title_header("Numbers: 0800 → routing") == "Numbers%3A%200800%20%E2%86%92%20routing"
+
+
+async def test_a_brand_without_files_renders_with_the_nearest_reseller_brand_that_has_them(
+    resource_dir: Path,
+) -> None:
+    """acme-west's brand was published in the portal (no files): its customers' content uses
+    acme's (the reseller above), never the provider's; with no file brand in the chain, the
+    default."""
+    templates = ResourceTemplates(resource_dir, BrandRegistry.load([BUILTIN_BRANDS_DIR]))
+    r = await get(app_for(templates, "acme-west", ("acme", "acme-west")), "/plain")
+    assert r.text == "plain False acme"
+    r = await get(app_for(templates, "zenith", ("zenith",)), "/plain")
+    assert r.text == "plain False default"
+    r = await get(app_for(templates, "acme", ("zenith", "acme")), "/plain")
+    assert r.text == "plain False acme"
