@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 
 from resources.kit.app import context_lifespan, resource_app
 from resources.kit.settings import ResourceSettings
-from resources.tollfree import network, routes, routes_pool, views, views_pool
+from resources.tollfree import network, routes, routes_audit, routes_pool, views, views_audit, views_pool
 from resources.tollfree.assignments import run_numbers_publisher
 from resources.tollfree.context import Context, open_context
 from resources.tollfree.runtime import run_scp
@@ -62,8 +62,10 @@ def create_app(
             *network.routes(),
             *routes.routes(),
             *routes_pool.routes(),
+            *routes_audit.routes(),
             *views.routes(),
             *views_pool.pool_routes(),
+            *views_audit.audit_log_routes(),
         ],
         lifespan=lifespan,
         verifier=verifier,

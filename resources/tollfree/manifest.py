@@ -10,6 +10,7 @@ VIEW = "tollfree:view"
 EDIT_ROUTING = "tollfree:edit-routing"
 MANAGE_NUMBERS = "tollfree:manage-numbers"
 ROUTE_QUERY = "tollfree:route-query"
+VIEW_AUDIT = "tollfree:view-audit"
 
 ACTIONS = (
     Action(
@@ -29,6 +30,13 @@ ACTIONS = (
         name=MANAGE_NUMBERS,
         description="Provider and reseller staff: assign numbers, define call-center sites, import origins",
         staff_only=True,
+    ),
+    Action(
+        name=VIEW_AUDIT,
+        description=(
+            "Read the change log: who changed which routing plan, number or site, when, before and "
+            "after — for your whole company (staff: for your customers)"
+        ),
     ),
     Action(
         name=ROUTE_QUERY,
@@ -73,6 +81,7 @@ def _rules() -> tuple[Rule, ...]:
         ("POST", "/labels", EDIT_ROUTING),
         ("POST", "/labels/{name}/delete", EDIT_ROUTING),
         ("GET", "/sites", VIEW),
+        ("GET", "/audit", VIEW_AUDIT),
         ("GET", "/admin", MANAGE_NUMBERS),
         ("POST", "/admin/numbers", MANAGE_NUMBERS),
         ("POST", "/admin/sites", MANAGE_NUMBERS),
@@ -90,6 +99,7 @@ def _rules() -> tuple[Rule, ...]:
         ("POST", "/api/pool", MANAGE_NUMBERS),
         ("POST", "/api/pool/{tfn}/assign", MANAGE_NUMBERS),
         ("DELETE", "/api/pool/{tfn}", MANAGE_NUMBERS),
+        ("GET", "/api/audit", VIEW_AUDIT),
         ("GET", "/api/templates", VIEW),
         ("POST", "/api/templates", EDIT_ROUTING),
         ("GET", "/api/labels", VIEW),
@@ -132,6 +142,7 @@ MANIFEST = Manifest(
     nav=(
         NavEntry(title="Toll-free numbers", path="/tollfree/numbers", action=VIEW, order=10),
         NavEntry(title="Routing templates", path="/tollfree/templates", action=VIEW, order=11),
+        NavEntry(title="Network changes", path="/tollfree/audit", action=VIEW_AUDIT, order=84),
         NavEntry(title="Toll-free admin", path="/tollfree/admin", action=MANAGE_NUMBERS, order=70),
     ),
 )

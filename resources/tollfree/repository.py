@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resources.tollfree import origin as engine_origin
@@ -197,6 +197,40 @@ async def audit_of(
         .limit(limit)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def search_audit(
+    session: AsyncSession,
+    *,
+    customers: Collection[str] | None,
+    target: str | None,
+    actor: str | None,
+    action: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    before: int | None,
+    limit: int,
+) -> list[AuditRow]:
+    """Audit rows newest first. `customers` None: every row (also those of no customer);
+    `action` matches itself and `<action>.*`; `until` is exclusive; `before` an id cursor."""
+    query = select(AuditRow)
+    if customers is not None:
+        query = query.where(AuditRow.customer_id.in_(sorted(customers)))
+    if target is not None:
+        query = query.where(AuditRow.target == target)
+    if actor is not None:
+        query = query.where(func.lower(AuditRow.actor_name) == actor.lower())
+    if action is not None:
+        query = query.where(
+            or_(AuditRow.action == action, AuditRow.action.startswith(f"{action}.", autoescape=True))
+        )
+    if since is not None:
+        query = query.where(AuditRow.at >= since)
+    if until is not None:
+        query = query.where(AuditRow.at < until)
+    if before is not None:
+        query = query.where(AuditRow.id < before)
+    return list((await session.execute(query.order_by(AuditRow.id.desc()).limit(limit))).scalars())
 
 
 # --- origin data -------------------------------------------------------------------------------

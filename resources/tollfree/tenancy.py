@@ -79,12 +79,13 @@ class Tenancy:
             and any(o.id == reseller and o.kind == "reseller" for o in chain[1:])
         )
 
-    def customers_below(self, reseller: str) -> list[str]:
-        """Every customer below the reseller that is not suspended, sorted."""
+    def customers_below(self, reseller: str, *, suspended: bool = False) -> list[str]:
+        """Every customer below the reseller that is not suspended (with `suspended`: also
+        those that are), sorted."""
         return sorted(
             o.id
             for o in self._orgs.values()
-            if self.is_customer_below(o.id, reseller) and not self.is_suspended(o.id)
+            if self.is_customer_below(o.id, reseller) and (suspended or not self.is_suspended(o.id))
         )
 
 

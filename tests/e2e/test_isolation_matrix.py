@@ -107,6 +107,9 @@ pool.assign      404 404 201 404 | 404 201 404 404 | 404 201 404 404 | 403 -   4
 pool.remove      -   -   204 -   | 403 403 403 -   | 403 403 403 -   | -   -   403 -   | -   -   403 -
 tf.admin         200 -   -   -   | 200 -   -   -   | 200 -   -   -   | 403 -   -   -   | 403 -   -   -
 tf.pool          200 -   -   -   | 200 -   -   -   | 200 -   -   -   | 403 -   -   -   | 403 -   -   -
+audit.list       200 -   -   -   | 200 -   -   -   | 200 -   -   -   | 200 -   -   -   | 403 -   -   -
+audit.of         200 200 200 200 | 404 200 404 404 | 404 200 404 404 | 200 -   404 404 | 403 -   403 403
+audit.page       200 -   -   -   | 200 -   -   -   | 200 -   -   -   | 200 -   -   -   | 403 -   -   -
 numbers.assign   422 201 201 422 | -   403 403 -   | -   403 403 -   | 403 -   403 -   | 403 -   403 -
 numbers.remove   -   204 204 -   | -   403 403 -   | -   403 403 -   | 403 -   403 -   | 403 -   403 -
 sites.save       404 200 200 404 | -   200 404 -   | -   200 404 -   | 403 -   403 -   | 403 -   403 -
@@ -412,6 +415,12 @@ ROUTES: dict[str, tuple[str, Call]] = {
     ),
     "tf.admin": ("GET /tollfree/admin", lambda w, p, k, n: w.s[p].call("GET", "/tollfree/admin")),
     "tf.pool": ("GET /tollfree/admin/pool", lambda w, p, k, n: w.s[p].call("GET", "/tollfree/admin/pool")),
+    "audit.list": ("GET /api/tollfree/audit", lambda w, p, k, n: w.s[p].call("GET", "/api/tollfree/audit")),
+    "audit.of": (
+        "GET /api/tollfree/audit?customer={org}",
+        lambda w, p, k, n: w.s[p].call("GET", "/api/tollfree/audit", params={"customer": _org(p, k)}),
+    ),
+    "audit.page": ("GET /tollfree/audit", lambda w, p, k, n: w.s[p].call("GET", "/tollfree/audit")),
     "numbers.assign": (
         "POST /api/tollfree/numbers {tfn, customer_id: object}",
         lambda w, p, k, n: w.s[p].call(

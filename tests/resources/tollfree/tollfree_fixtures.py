@@ -22,7 +22,7 @@ from resources.kit.events import Event, InProcessBus
 from resources.kit.migrate import upgrade
 from resources.tollfree.context import Context, Tx, compile_settings, transaction
 from resources.tollfree.demo import load_demo
-from resources.tollfree.manifest import EDIT_ROUTING, MANAGE_NUMBERS, VIEW
+from resources.tollfree.manifest import EDIT_ROUTING, MANAGE_NUMBERS, VIEW, VIEW_AUDIT
 from resources.tollfree.scp import ScpStore
 from resources.tollfree.settings import TollfreeSettings
 
@@ -79,8 +79,13 @@ def _principal(
     )
 
 
-ALL = (Entitlement(action=VIEW), Entitlement(action=EDIT_ROUTING), Entitlement(action=MANAGE_NUMBERS))
-CUSTOMER_ADMIN = (Entitlement(action=VIEW), Entitlement(action=EDIT_ROUTING))
+ALL = (
+    Entitlement(action=VIEW),
+    Entitlement(action=EDIT_ROUTING),
+    Entitlement(action=MANAGE_NUMBERS),
+    Entitlement(action=VIEW_AUDIT),
+)
+CUSTOMER_ADMIN = (Entitlement(action=VIEW), Entitlement(action=EDIT_ROUTING), Entitlement(action=VIEW_AUDIT))
 PRINCIPALS = {
     "admin": _principal("u-admin", "admin", "provider", "switchboard", None, (), ALL),
     "rita@acme": _principal("u-rita", "rita@acme", "reseller", "acme", None, (), ALL),
