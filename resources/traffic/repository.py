@@ -1,7 +1,8 @@
 """Read queries of the traffic store (the write side is store.py).
 
 A `Filter` narrows rows to what a caller may see and what they selected: `customers` / `numbers`
-(None = any), one grain `site`. Bucket sums are computed in SQL, one row per 5-minute bucket.
+(None = any; a number-scoped filter also lets through the rows at its `sites`), one grain `site`.
+Bucket sums are computed in SQL, one row per 5-minute bucket.
 """
 
 from __future__ import annotations
@@ -23,12 +24,19 @@ from resources.traffic.store import row_record
 class Filter:
     customers: frozenset[str] | None = None  # None = every customer
     numbers: frozenset[str] | None = None  # None = every number
+    # with `numbers`: the grain sites (buckets.site, calls.key_site) visible besides those numbers
+    sites: frozenset[str] = frozenset()
     site: str | None = None  # the grain's site (buckets.site, calls.key_site)
 
     @property
+    def site_names(self) -> list[str]:
+        """`sites` in SQL order, without "" (the grain of calls that went to no site)."""
+        return sorted(s for s in self.sites if s)
+
+    @property
     def empty(self) -> bool:
-        """Nothing can match (an empty set of customers or numbers)."""
-        return self.customers == frozenset() or self.numbers == frozenset()
+        """Nothing can match (no customers, or neither numbers nor sites)."""
+        return self.customers == frozenset() or (self.numbers == frozenset() and not self.site_names)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,7 +51,13 @@ def _conditions(f: Filter, customer: Any, number: Any, site: Any) -> list[Column
     if f.customers is not None:
         out.append(customer.in_(sorted(f.customers)))
     if f.numbers is not None:
-        out.append(number.in_(sorted(f.numbers)))
+        names = f.site_names
+        if f.numbers and names:
+            out.append(or_(number.in_(sorted(f.numbers)), site.in_(names)))
+        elif names:
+            out.append(site.in_(names))
+        else:
+            out.append(number.in_(sorted(f.numbers)))
     if f.site is not None:
         out.append(site == f.site)
     return out

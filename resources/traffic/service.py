@@ -3,8 +3,9 @@
 Every function is keyword-only after the session and takes the `Caller` plus the number
 directory. What a caller may see (`visibility`): the provider everything; a reseller the
 customers whose reseller chain contains its organisation; a customer its own calls and, when its
-`traffic:view` is scoped, only those numbers. Anything else answers 404 (`NotVisible`), exactly
-like something that does not exist.
+`traffic:view` is scoped, only the calls of those numbers and at those sites (`site:<name>`, like
+the live view). Anything else answers 404 (`NotVisible`), exactly like something that does not
+exist.
 """
 
 from __future__ import annotations
@@ -50,14 +51,15 @@ class NotVisible(ProblemError):
 
 def visibility(*, caller: Caller, numbers: Directory) -> Filter:
     """The rows `caller` may see (an empty filter when none): the provider every customer, a
-    reseller the customers whose chain holds it, a customer itself; `traffic:view`'s number scope
-    on top."""
+    reseller the customers whose chain holds it, a customer itself; `traffic:view`'s scope on top:
+    its numbers, or any number at its sites (ViewScope.contains). Site names are per customer:
+    the customers filter keeps a customer user's `site:east` to its own east."""
     scope = ViewScope.for_caller(caller, numbers)
     if scope is None:
         return Filter(customers=frozenset())
     if scope.kind == "provider":
-        return Filter(numbers=scope.numbers)
-    return Filter(customers=frozenset(scope.customers()), numbers=scope.numbers)
+        return Filter(numbers=scope.numbers, sites=scope.sites)
+    return Filter(customers=frozenset(scope.customers()), numbers=scope.numbers, sites=scope.sites)
 
 
 def select(*, caller: Caller, numbers: Directory, value: str) -> tuple[Selection, Filter]:
@@ -70,21 +72,30 @@ def select(*, caller: Caller, numbers: Directory, value: str) -> tuple[Selection
     visible = visibility(caller=caller, numbers=numbers)
     return chosen, Filter(
         customers=frozenset({chosen.customer_id}) if chosen.customer_id else visible.customers,
+        # a number the scope let through is visible everywhere; its scoped sites do not widen it
         numbers=frozenset({chosen.number}) if chosen.number else visible.numbers,
+        sites=frozenset() if chosen.number else visible.sites,
         site=chosen.site,
     )
 
 
 def narrow_number(visible: Filter, number: str) -> Filter:
-    """Calls of one number among the visible ones (any number the caller's customers had)."""
+    """Calls of one number among the visible ones (any number the caller's customers had). Only a
+    number of the scope's numbers: another is NotVisible even if some of its calls were at a
+    scoped site."""
     if visible.numbers is not None and number not in visible.numbers:
         raise NotVisible(f"{number} is not one of your numbers", field="number")
     return Filter(customers=visible.customers, numbers=frozenset({number}))
 
 
 def can_see(visible: Filter, record: CallRecord) -> bool:
-    return (visible.customers is None or record.customer_id in visible.customers) and (
-        visible.numbers is None or record.number in visible.numbers
+    """`visible` (repository._conditions) as a predicate over one call: its grain site is
+    `record.key.site` (calls.key_site, the site the call was first routed to)."""
+    site = record.key.site
+    return (
+        (visible.customers is None or record.customer_id in visible.customers)
+        and (visible.numbers is None or record.number in visible.numbers or site in visible.site_names)
+        and (visible.site is None or site == visible.site)
     )
 
 

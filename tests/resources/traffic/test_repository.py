@@ -99,3 +99,30 @@ async def test_one_call_and_the_live_backfill(db: Db) -> None:
     assert [c.call_id for c in everything] == ["g5", "g1", "g2", "i1", "g3", "g4"]
     # g1 was seized at 10 but ended at 75: its end belongs to the window; g2 ended at 30 does not
     assert [c.call_id for c in ended_inside] == ["g5", "g1", "i1", "g3", "g4"]
+
+
+async def test_scoped_sites_widen_the_scoped_numbers(db: Db) -> None:
+    await seed(db.maker)
+    globex = frozenset({"globex"})
+    g2_or_east = Filter(customers=globex, numbers=frozenset({G2}), sites=frozenset({"east"}))
+    only = frozenset[str]()
+    async with unit_of_work(db.maker, write=False) as s:
+        union = await repo.calls(s, filter=g2_or_east, limit=10)
+        union_buckets = await repo.buckets(s, filter=g2_or_east, start=DAY_START, end=DAY_END)
+        west = await repo.calls(s, filter=Filter(numbers=only, sites=frozenset({"west"})), limit=10)
+        hq = await repo.calls(
+            s, filter=Filter(customers=globex, numbers=only, sites=frozenset({"hq"})), limit=10
+        )
+        no_site = await repo.calls(s, filter=Filter(numbers=only, sites=frozenset({""})), limit=10)
+        unscoped = await repo.calls(s, filter=Filter(sites=frozenset({"east"})), limit=10)
+        chosen = Filter(numbers=frozenset({G1}), sites=frozenset({"east"}), site="west")
+        west_of_union = await repo.calls(s, filter=chosen, limit=10)
+    assert [c.call_id for c in union] == ["g4", "g3", "g1", "g5"]
+    offered = [(b.start, nonzero(b.vector)["offered"]) for b in union_buckets]
+    assert offered == [(at(0), 2), (at(300), 1), (at(600), 1)]
+    assert [c.call_id for c in west] == ["g2"]
+    assert hq == []  # hq is Initech's
+    assert no_site == []  # "" (no site) is never a scoped site
+    # sites only widen a number scope; unscoped stays everything
+    assert [c.call_id for c in unscoped] == ["g4", "g3", "i1", "g2", "g1", "g5"]
+    assert [c.call_id for c in west_of_union] == ["g2"]  # the chosen grain site narrows the union
