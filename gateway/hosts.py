@@ -6,7 +6,8 @@ brand (`principal.brand`). A session used on another brand's host gets:
 * GET/HEAD page requests: `303` to `https://<canonical host>[:<port>]<path>?<query>` — the user
   signs in there (the cookie does not travel);
 * any other method, any `/api/` request authenticated by the cookie and websockets: `421`
-  problem JSON ("use https://<host>") — nothing is done on the wrong host.
+  problem JSON ("use https://<host>") — nothing is done on the wrong host; htmx requests also get
+  `HX-Redirect` to the page the browser shows (`HX-Current-URL`'s path) on the right host.
 
 Bearer-token API calls carry no ambient credential and are never redirected; the static files,
 brand files, `/healthz` and `/logout` (a user can always end a session) are exempt. A brand
@@ -16,7 +17,7 @@ without hosts of its own has no canonical host: its users are served wherever th
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.datastructures import Headers
 from starlette.responses import RedirectResponse, Response
@@ -72,6 +73,19 @@ def _target(scope: Scope) -> str:
     return path + (f"?{query}" if query else "")
 
 
+def _current_path(url: str | None) -> str:
+    """The path and query of htmx's `HX-Current-URL` (the page the browser shows), "/" when it
+    is missing or not a plain URL."""
+    try:
+        parts = urlsplit(url or "")
+    except ValueError:
+        return "/"
+    path = parts.path
+    if not path.startswith("/") or path.startswith("//") or any(c in path for c in "\\\r\n"):
+        return "/"
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
 class BrandHostMiddleware:
     """Runs after the session middleware: only requests carrying an active session are judged."""
 
@@ -94,6 +108,8 @@ class BrandHostMiddleware:
             response: Response = RedirectResponse(origin + _target(scope), status_code=303)
         else:
             response = problem(421, "Misdirected request", f"use {origin}", location=origin + "/")
+            if "hx-request" in headers:  # htmx follows this whatever the status: the same page there
+                response.headers["HX-Redirect"] = origin + _current_path(headers.get("hx-current-url"))
         await response(scope, receive, send)
 
     async def _misdirected(self, scope: Scope) -> str | None:

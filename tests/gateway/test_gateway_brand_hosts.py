@@ -254,6 +254,21 @@ async def test_other_methods_api_and_htmx_on_wrong_host_get_421(hosts: Hosts) ->
     assert (api.status_code, api.json()) == (421, MISDIRECTED)
     htmx = await hosts.local.get("/tollfree/", headers={"HX-Request": "true"})
     assert (htmx.status_code, htmx.json()) == (421, MISDIRECTED)
+    assert htmx.headers["hx-redirect"] == "https://acme.localhost:8443/"  # no current page named
+    for current, there in (
+        (
+            "https://localhost:8443/tollfree/numbers/+18005550100?tab=plan",
+            "/tollfree/numbers/+18005550100?tab=plan",
+        ),
+        ("//evil.example/x", "/x"),  # only ever a path on the brand's own origin
+        ("https://localhost:8443/a\\b", "/"),
+        ("not a url", "/"),
+    ):
+        htmx = await hosts.local.post(
+            "/tollfree/plans", headers={"HX-Request": "true", "HX-Current-URL": current, "X-CSRF-Token": csrf}
+        )
+        assert (htmx.status_code, htmx.headers["hx-redirect"]) == (421, "https://acme.localhost:8443" + there)
+    assert ("hx-redirect" in post.headers, "hx-redirect" in api.headers) == (False, False)
     assert len(hosts.app.state.deps.dispatcher.forwarded) == forwarded  # nothing reached a resource
 
 
