@@ -191,6 +191,7 @@ async def test_principal_resolution(env: Env) -> None:
         "directory:view-users",
         "tollfree:edit-routing",
         "tollfree:view",
+        "tollfree:view-audit",
         "traffic:view",
     ]
 
