@@ -8,6 +8,7 @@ from typing import Any
 
 from tollfree_fixtures import ALL, PRINCIPALS, Env, caller
 
+from resources.kit.assertion import InvalidAssertion
 from resources.kit.caller import Caller, Principal
 from resources.tollfree.tenancy import apply_tenancy
 
@@ -67,6 +68,16 @@ def as_caller(username: str) -> Caller:
         request_id="req-1",
         jti="jti-1",
     )
+
+
+class FakeVerifier:
+    """Takes a user name (any of USERS) for the signed assertion."""
+
+    def verify(self, token: str, *, now: float | None = None) -> Caller:
+        try:
+            return as_caller(token)
+        except KeyError:
+            raise InvalidAssertion("unknown") from None
 
 
 async def with_tenancy(env: Env) -> Env:

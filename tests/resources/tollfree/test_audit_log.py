@@ -9,11 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
-from pool_support import ZED, with_tenancy
+from pool_support import FakeVerifier, as_caller, with_tenancy
 from tollfree_fixtures import START, Env, caller
 
-from resources.kit.assertion import InvalidAssertion
-from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError, ValidationFailed
 from resources.tollfree import audit_log
 from resources.tollfree.app import create_app
@@ -22,18 +20,6 @@ from resources.tollfree.shapes import AuditView
 
 GLOBEX_ROWS = 18  # the demo's audit rows of globex (numbers, sites, labels, template, versions)
 INITECH_ROWS = 6
-
-
-def zed() -> Caller:
-    return Caller(
-        subject=ZED.user_id, username=ZED.username, kind=ZED.kind, plane="customer", org_id=ZED.org_id,
-        customer_id=None, reseller_chain=ZED.reseller_chain, brand="default",
-        entitlements=ZED.for_resource("tollfree"), session="s", request_id="r", jti="j",
-    )  # fmt: skip
-
-
-def who(name: str) -> Caller:
-    return zed() if name == "zed@zenith" else caller(name)
 
 
 @pytest.fixture
@@ -59,7 +45,7 @@ async def log(demo: Env) -> Env:
 
 async def search(env: Env, user: str, **params: str) -> audit_log.AuditPage:
     async with env.tx(write=False) as tx:
-        return await audit_log.search(tx, caller=who(user), query=audit_log.parse_query(params))
+        return await audit_log.search(tx, caller=as_caller(user), query=audit_log.parse_query(params))
 
 
 def shape(page: audit_log.AuditPage) -> list[tuple[str | None, str | None, str]]:
@@ -176,14 +162,6 @@ def test_changes_lists_the_fields_that_moved() -> None:
     assert audit_log.changes(view, width=20) == [
         ("note", "", "x" * 19 + "…"), ("uri", "sip:10.0.0.1:5060", "sip:10.0.0.2:5060")
     ]  # fmt: skip
-
-
-class FakeVerifier:
-    def verify(self, token: str, *, now: float | None = None) -> Caller:
-        try:
-            return who(token)
-        except KeyError:
-            raise InvalidAssertion("unknown") from None
 
 
 @pytest.fixture

@@ -12,11 +12,9 @@ from typing import Any
 import httpx
 import pytest
 from engine_builders import tel
-from pool_support import with_tenancy
+from pool_support import FakeVerifier, with_tenancy
 from tollfree_fixtures import Env, caller
 
-from resources.kit.assertion import InvalidAssertion
-from resources.kit.caller import Caller
 from resources.tollfree import service
 from resources.tollfree.app import create_app
 from resources.tollfree.compiler import percent_bucket
@@ -24,14 +22,6 @@ from resources.tollfree.compiler import percent_bucket
 SUPPORT = "/numbers/+18005550101"
 EAST: dict[str, Any] = tel("site:east")
 WEST: dict[str, Any] = tel("site:west")
-
-
-class FakeVerifier:
-    def verify(self, token: str, *, now: float | None = None) -> Caller:
-        try:
-            return caller(token)
-        except KeyError:
-            raise InvalidAssertion("unknown") from None
 
 
 @pytest.fixture

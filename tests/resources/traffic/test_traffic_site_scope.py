@@ -19,13 +19,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 from traffic_store_support import Db, db
-from traffic_web_support import G1, G2, I1, T0, ev
+from traffic_web_support import G1, G2, I1, NUMBERS, T0, ev
+from traffic_web_support import SITES as WEB_SITES
 
 from resources.kit.caller import Caller, Entitlement, Kind
 from resources.kit.db import unit_of_work
 from resources.traffic import service
 from resources.traffic.manifest import VIEW
-from resources.traffic.model import CallRecord, Key, NumberInfo, SiteInfo
+from resources.traffic.model import CallRecord, Key, SiteInfo
 from resources.traffic.numbers import NumberDirectory
 from resources.traffic.repository import Filter
 from resources.traffic.schemas import CallQuery, parse_call_query, parse_period
@@ -34,16 +35,9 @@ from resources.traffic.store import apply_batch
 __all__ = ["db"]
 
 DAY = parse_period(day="2026-03-02", start=None, end=None, today=date(2026, 3, 9))
-NUMBERS = (
-    NumberInfo(number=G1, customer_id="globex"),
-    NumberInfo(number=G2, customer_id="globex"),
-    NumberInfo(number=I1, customer_id="initech", resellers=("acme",)),
-)
-SITES = (
-    SiteInfo(customer_id="globex", name="east", uri="sip:10.1.1.1:5060"),
-    SiteInfo(customer_id="globex", name="west", uri="sip:10.1.1.2:5060"),
-    SiteInfo(customer_id="initech", name="east", uri="sip:10.2.1.1:5060"),
-    SiteInfo(customer_id="initech", name="hq", uri="sip:10.2.1.2:5060"),
+SITES = (  # the web tests' sites, and an east at initech too (site names are per customer)
+    *WEB_SITES,
+    SiteInfo(customer_id="initech", name="east", uri="sip:10.2.1.3:5060"),
 )
 EVENTS = [
     ev("e1", "routed", 10, G1, site="east", destination="site:east"),
