@@ -24,10 +24,12 @@ from resources.kit.manifest import Action
 
 DEMO_LOGINS = (
     ("admin", "provider admin (Switchboard)"),
-    ("rita@acme", "reseller admin (Acme Telecom)"),
+    ("rita@acme", "reseller admin (Acme Telecom) — sign in on the reseller brand's host"),
     ("alice@globex", "customer admin (Globex Corporation)"),
     ("bob@globex", "user with narrower entitlements (Globex Corporation)"),
-    ("carol@initech", "customer admin (Initech, a customer of Acme)"),
+    ("carol@initech", "customer admin (Initech, a customer of Acme) — on the reseller brand's host"),
+    ("zed@zenith", "reseller admin (Zenith Communications, a second reseller)"),
+    ("hank@hooli", "customer admin (Hooli, a customer of Zenith)"),
 )
 
 
