@@ -91,7 +91,10 @@ class _Decorator:
             title = headers.get(PAGE_HEADER)
             if PAGE_HEADER in headers:
                 del headers[PAGE_HEADER]
-            if title is not None and self.decorate and 200 <= int(message["status"]) < 300:
+            status = int(message["status"])
+            # a page: a success, or a form shown again with its errors (422) or another refusal
+            # the resource rendered as a page; never a server error
+            if title is not None and self.decorate and (200 <= status < 300 or 400 <= status < 500):
                 self.start, self.title = message, unquote(title)
                 return
             await self.send(message)

@@ -118,7 +118,11 @@ class FakeResult:
 
 
 async def _page(request: Request) -> Response:
-    return HTMLResponse("<p>numbers &amp; plans</p>", headers={"X-Switchboard-Page": "Toll%20free"})
+    """A page; `?status=422` shows it as a form page with errors."""
+    status = int(request.query_params.get("status", "200"))
+    return HTMLResponse(
+        "<p>numbers &amp; plans</p>", status_code=status, headers={"X-Switchboard-Page": "Toll%20free"}
+    )
 
 
 async def _echo(request: Request) -> Response:

@@ -29,6 +29,17 @@ async def test_page_decorated_htmx_gets_fragment(env: Env) -> None:
     assert fragment.text == "<p>numbers &amp; plans</p>"
 
 
+async def test_a_form_page_with_errors_is_decorated_too(env: Env) -> None:
+    """A full-page GET form (filters) shown again with its errors keeps the portal around it."""
+    await env.login()
+    page = await env.client.get("/tollfree/?status=422")
+    assert page.status_code == 422
+    assert page.text.startswith("<title>Toll free</title>brand=default user=u-alice")
+    assert "x-switchboard-page" not in page.headers
+    fragment = await env.client.get("/tollfree/?status=422", headers={"HX-Request": "true"})
+    assert (fragment.status_code, fragment.text) == (422, "<p>numbers &amp; plans</p>")
+
+
 async def test_forged_headers_do_not_reach_dispatcher(env: Env) -> None:
     await env.login()
     r = await env.client.get(
