@@ -1,13 +1,14 @@
 """The white-label journey in a real browser (Debian Chromium via Playwright) against a portal of
 this module's own (`fresh_portal`: Acme's brand is edited and published here).
 
-1. The same pages (sign-in, dashboard, toll-free numbers, live traffic, an error page) for the
-   provider's brand (alice@globex on 127.0.0.1) and Acme's (carol@initech on acme.localhost): no
-   page of one brand shows the other's name, logo URL or distinctive colours (computed styles of
-   the header, the buttons and the page).
+1. The same pages (sign-in, dashboard, toll-free numbers, live traffic, network changes, an error
+   page) for the provider's brand (alice@globex on 127.0.0.1) and Acme's (carol@initech on
+   acme.localhost): no page of one brand shows the other's name, logo URL or distinctive colours
+   (computed styles of the header, the buttons and the page).
 2. rita@acme changes Acme's primary colour and uploads a logo (a PNG made here), previews and
    publishes; a fresh carol session shows both, alice's pages do not change.
-3. A Globex user who signs in on acme.localhost is sent to the provider's host (303) and signs in
+3. Initech's admin reads and filters Initech's network changes (a bad date is shown inline).
+4. A Globex user who signs in on acme.localhost is sent to the provider's host (303) and signs in
    there; a Globex session cookie presented on acme.localhost is redirected the same way.
 
 Screenshots of every page land in test-artifacts/e2e/ (`whitelabel-*`). No page may log a
@@ -71,6 +72,7 @@ PAGES = (  # name, path, expected status (carol and alice are customer admins: n
     ("dashboard", "/", 200),
     ("tollfree", "/tollfree/numbers", 200),
     ("live-traffic", "/traffic/live", 200),
+    ("network-changes", "/tollfree/audit", 200),
     ("error", "/directory/orgs", 403),
 )
 NEW_PRIMARY = "#0b5e3a"  # rita's new Acme primary: white on it is well above 4.5:1
@@ -265,6 +267,26 @@ def test_reseller_edits_previews_and_publishes_its_brand(pages: Pages) -> None:
     pages.sign_in(alice, "alice@globex", "127.0.0.1")
     assert header_colour(alice) == rgb("#1f4e79")
     expect(alice.locator("img.brand__logo")).to_have_attribute("src", PROVIDER.logo)
+
+
+def test_a_customer_admin_filters_its_network_changes(pages: Pages) -> None:
+    """Initech's admin reads Initech's changes only, and the filter form narrows them."""
+    carol = pages.new()
+    pages.sign_in(carol, "carol@initech", ACME_HOST)
+    carol.locator(".site-nav").get_by_role("link", name="Network changes").click()
+    expect(carol.locator("h1")).to_have_text("Network changes")
+    targets = set(carol.locator("[data-audit-log] tbody tr td:nth-child(3)").all_inner_texts())
+    assert targets == {"+18775550103", "+18665550104", "site:main", "@WEEKDAYS"}
+    carol.fill("#audit-action", "site")
+    carol.get_by_role("button", name="Show changes").click()
+    expect(carol.locator("[data-audit-log] tbody tr")).to_have_count(1)
+    expect(carol.locator("tr[data-action='site.save'] td").nth(2)).to_have_text("site:main")
+    carol.fill("#audit-since", "next week")
+    carol.get_by_role("button", name="Show changes").click()
+    expect(carol.locator("#audit-since-error")).to_have_text(
+        "Give a date like 2026-03-01 or an instant like 2026-03-01T12:00:00Z."
+    )
+    pages.shot(carol, "acme-network-changes-bad-filter")
 
 
 def test_globex_user_on_the_acme_host_is_sent_to_the_provider_host(pages: Pages) -> None:
