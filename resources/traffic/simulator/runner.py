@@ -109,6 +109,15 @@ def choose_numbers(settings: SimulatorSettings, status: dict[str, Any]) -> tuple
     return DEMO_NUMBERS
 
 
+async def _wait(event: asyncio.Event, seconds: float | None) -> None:
+    """Until `event` is set or `seconds` pass. `asyncio.timeout`, not `wait_for`: on Python 3.11
+    `wait_for` can swallow a cancellation that arrives as its timeout fires, and a cancelled
+    `drive` loop then waited for a wake-up that never came (a hang seen in CI)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+
+
 class _Run:
     def __init__(
         self,
@@ -171,15 +180,14 @@ class _Run:
         finally:
             for task in [*background, *self.placing]:
                 task.cancel()
-            for task in background:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            for failure in await asyncio.gather(*background, return_exceptions=True):
+                if isinstance(failure, Exception):
+                    log.error("simulator: a background task failed: %r", failure)
 
     async def pause(self, seconds: float) -> bool:
         """Sleep `seconds` unless asked to stop first; True when stopping."""
         if seconds > 0 and not self.stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), seconds)
+            await _wait(self.stop, seconds)
         return self.stop.is_set()
 
     async def place(self, spec: CallSpec) -> None:
@@ -193,8 +201,7 @@ class _Run:
         while True:
             due = self.switch.next_due()
             timeout = None if due is None else max(0.0, due - self.clock())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout)
+            await _wait(self.wake, timeout)
             self.wake.clear()
             self.sender.emit(self.switch.advance(self.clock()))
 
@@ -272,7 +279,8 @@ class BackgroundSimulator:
         self._stop.set()
         if not self.task.done():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self.task), grace)
+                async with asyncio.timeout(grace):
+                    await asyncio.shield(self.task)
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
