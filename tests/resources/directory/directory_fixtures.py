@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from assertion_fakes import NamedVerifier
 
 from dispatcher.registry import load_manifests
 from resources.directory import authn
 from resources.directory.context import Context, Tx, transaction
 from resources.directory.demo import load_demo
 from resources.directory.settings import DirectorySettings
-from resources.kit.caller import Caller
+from resources.kit.caller import Caller, Entitlement
 from resources.kit.db import create_engine, create_sessionmaker
 from resources.kit.events import Event, InProcessBus
 from resources.kit.migrate import upgrade
@@ -24,6 +25,14 @@ TREE = Path(__file__).resolve().parents[3] / "resources" / "directory" / "migrat
 START = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 ALL_ACTIONS = tuple(a for m in load_manifests().values() for a in m.actions)
+
+
+USERS = ("admin", "rita@acme", "alice@globex", "bob@globex", "carol@initech", "zed@zenith", "hank@hooli")
+GATEWAY = Caller(  # the gateway on the service plane (/internal/…)
+    subject="service:gateway", username="gateway", kind="service", plane="service", org_id="switchboard",
+    customer_id=None, reseller_chain=(), brand="default",
+    entitlements=(Entitlement(action="directory:authenticate"),), session=None, request_id="r", jti="j",
+)  # fmt: skip
 
 
 @dataclass
@@ -74,6 +83,10 @@ class Env:
             request_id="req-1",
             jti="jti-1",
         )
+
+    async def verifier(self) -> NamedVerifier:
+        """Every demo user by name (their current principals), and the gateway."""
+        return NamedVerifier({u: await self.caller(u) for u in USERS} | {"gateway": GATEWAY})
 
 
 def settings_for(tmp_path: Path, bus: InProcessBus, **kw: Any) -> DirectorySettings:

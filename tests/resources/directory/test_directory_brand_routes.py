@@ -15,16 +15,8 @@ from sqlalchemy import select
 
 from resources.directory.app import create_app
 from resources.directory.models import AuditRow, Org
-from resources.kit.assertion import InvalidAssertion
-from resources.kit.caller import Caller, Entitlement
 from resources.kit.events import Event
 
-USERS = ("admin", "rita@acme", "zed@zenith", "alice@globex", "bob@globex")
-GATEWAY = Caller(
-    subject="service:gateway", username="gateway", kind="service", plane="service", org_id="switchboard",
-    customer_id=None, reseller_chain=(), brand="default",
-    entitlements=(Entitlement(action="directory:authenticate"),), session=None, request_id="r", jti="j",
-)  # fmt: skip
 PNG_40 = (  # a 40x40 PNG header (dimensions are all validate_image reads)
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00(\x00\x00\x00(\x08\x02\x00\x00\x00\x00\x00\x00\x00"
 )
@@ -35,21 +27,9 @@ GOOD_SVG = (  # already in the canonical form validate_image re-serialises to
 COLOURS = {"primary": "#0b3d2e", "on-primary": "#ffffff", "accent": "#b3400b"}
 
 
-class FakeVerifier:
-    def __init__(self, callers: dict[str, Caller]) -> None:
-        self.callers = callers
-
-    def verify(self, token: str, *, now: float | None = None) -> Caller:
-        try:
-            return self.callers[token]
-        except KeyError:
-            raise InvalidAssertion("unknown") from None
-
-
 @pytest.fixture
 async def client(env: Env) -> AsyncIterator[httpx.AsyncClient]:
-    callers = {u: await env.caller(u) for u in USERS} | {"gateway": GATEWAY}
-    app = create_app(env.ctx.settings, verifier=FakeVerifier(callers), context=env.ctx)
+    app = create_app(env.ctx.settings, verifier=await env.verifier(), context=env.ctx)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://directory") as c:
         yield c
 
@@ -383,21 +363,18 @@ async def test_editor_pages(client: httpx.AsyncClient, env: Env) -> None:
     assert (draft["version"], draft["fields"]["favicon"].startswith("asset:")) == (2, True)
 
 
-async def test_the_authenticator_issuer_is_the_published_brand(client: httpx.AsyncClient, env: Env) -> None:
+async def test_the_authenticator_issuer_is_the_published_brand(client: httpx.AsyncClient) -> None:
     """zenith has no brand files: its customers' TOTP entries are named after the brand zenith
     published in the portal (read fresh from the tree), never after the provider."""
-    hank = {"hank@hooli": await env.caller("hank@hooli")}
-    app = create_app(env.ctx.settings, verifier=FakeVerifier(hank), context=env.ctx)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://directory") as as_hank:
 
-        async def issuer() -> str:
-            r = await as_hank.post("/me/mfa/enrol", headers=as_("hank@hooli"))
-            assert r.status_code == 200
-            found = re.findall(r"&amp;issuer=([^&\"]+)", r.text)
-            assert len(found) == 1
-            return str(found[0])
+    async def issuer() -> str:
+        r = await client.post("/me/mfa/enrol", headers=as_("hank@hooli"))
+        assert r.status_code == 200
+        found = re.findall(r"&amp;issuer=([^&\"]+)", r.text)
+        assert len(found) == 1
+        return str(found[0])
 
-        assert await issuer() == "Switchboard"
-        assert (await put_draft(client, "zed@zenith", {"name": "Zenith Voice"})).status_code == 200
-        assert (await client.post("/api/brand/publish", headers=as_("zed@zenith"))).status_code == 200
-        assert await issuer() == "Zenith%20Voice"
+    assert await issuer() == "Switchboard"
+    assert (await put_draft(client, "zed@zenith", {"name": "Zenith Voice"})).status_code == 200
+    assert (await client.post("/api/brand/publish", headers=as_("zed@zenith"))).status_code == 200
+    assert await issuer() == "Zenith%20Voice"

@@ -15,40 +15,11 @@ from resources.directory import account, authn
 from resources.directory.app import create_app
 from resources.directory.demo import DEMO_PASSWORD
 from resources.directory.repository import get_org, list_audit, role_ids_of
-from resources.kit.assertion import InvalidAssertion
-from resources.kit.caller import Caller, Entitlement
-
-USERS = ("admin", "rita@acme", "alice@globex", "bob@globex", "carol@initech", "zed@zenith", "hank@hooli")
-GATEWAY = Caller(
-    subject="service:gateway",
-    username="gateway",
-    kind="service",
-    plane="service",
-    org_id="switchboard",
-    customer_id=None,
-    reseller_chain=(),
-    brand="default",
-    entitlements=(Entitlement(action="directory:authenticate"),),
-    session=None,
-    request_id="r",
-    jti="j",
-)
-
-
-class FakeVerifier:
-    def __init__(self, callers: dict[str, Caller]) -> None:
-        self.callers = callers
-
-    def verify(self, token: str, *, now: float | None = None) -> Caller:
-        try:
-            return self.callers[token]
-        except KeyError:
-            raise InvalidAssertion("unknown") from None
 
 
 @pytest.fixture
 async def client(env: Env) -> AsyncIterator[httpx.AsyncClient]:
-    verifier = FakeVerifier({u: await env.caller(u) for u in USERS} | {"gateway": GATEWAY})
+    verifier = await env.verifier()
     app = create_app(env.ctx.settings, verifier=verifier, context=env.ctx)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://directory") as c:
         yield c

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 from directory_fixtures import Env
-from test_directory_orgs import GATEWAY, USERS, FakeVerifier, as_
+from test_directory_orgs import as_
 
 from resources.directory.app import create_app
 from resources.directory.repository import load_tree
@@ -19,7 +19,7 @@ HTMX = {"HX-Request": "true"}
 
 @pytest.fixture
 async def client(env: Env) -> AsyncIterator[httpx.AsyncClient]:
-    verifier = FakeVerifier({u: await env.caller(u) for u in USERS} | {"gateway": GATEWAY})
+    verifier = await env.verifier()
     app = create_app(env.ctx.settings, verifier=verifier, context=env.ctx)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://directory") as c:
         yield c

@@ -8,8 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
+from assertion_fakes import NamedVerifier
 from directory_fixtures import Env
-from test_directory_orgs import GATEWAY, USERS, FakeVerifier, as_
+from test_directory_orgs import as_
 
 from resources.directory.app import create_app
 from resources.directory.repository import effective_entitlements, list_audit
@@ -20,7 +21,7 @@ BOB_NUMBERS = ["+18005550100", "+18005550101"]
 
 @pytest.fixture
 async def client(env: Env) -> AsyncIterator[httpx.AsyncClient]:
-    verifier = FakeVerifier({u: await env.caller(u) for u in USERS} | {"gateway": GATEWAY})
+    verifier = await env.verifier()
     app = create_app(env.ctx.settings, verifier=verifier, context=env.ctx)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://directory") as c:
         yield c
@@ -112,7 +113,7 @@ async def test_a_scoped_grant_can_only_be_narrowed(client: httpx.AsyncClient, en
         headers=as_("alice@globex"),
     )  # fmt: skip
     assert r.status_code == 200, r.text
-    fresh = FakeVerifier({"bob@globex": await env.caller("bob@globex")})  # his new assertion
+    fresh = NamedVerifier({"bob@globex": await env.caller("bob@globex")})  # his new assertion
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(create_app(env.ctx.settings, verifier=fresh, context=env.ctx)),
         base_url="http://directory",

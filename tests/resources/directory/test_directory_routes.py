@@ -8,47 +8,19 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from directory_fixtures import Env
+from assertion_fakes import NamedVerifier
+from directory_fixtures import USERS, Env
 
 from resources.directory.app import create_app
-from resources.kit.assertion import InvalidAssertion
-from resources.kit.caller import Caller, Entitlement
-
-USERS = ("admin", "rita@acme", "alice@globex", "bob@globex", "carol@initech", "zed@zenith", "hank@hooli")
-GATEWAY = Caller(
-    subject="service:gateway",
-    username="gateway",
-    kind="service",
-    plane="service",
-    org_id="switchboard",
-    customer_id=None,
-    reseller_chain=(),
-    brand="default",
-    entitlements=(Entitlement(action="directory:authenticate"),),
-    session=None,
-    request_id="r",
-    jti="j",
-)
-
-
-class FakeVerifier:
-    def __init__(self, callers: dict[str, Caller]) -> None:
-        self.callers = callers
-
-    def verify(self, token: str, *, now: float | None = None) -> Caller:
-        try:
-            return self.callers[token]
-        except KeyError:
-            raise InvalidAssertion("unknown") from None
 
 
 @pytest.fixture
-async def verifier(env: Env) -> FakeVerifier:
-    return FakeVerifier({u: await env.caller(u) for u in USERS} | {"gateway": GATEWAY})
+async def verifier(env: Env) -> NamedVerifier:
+    return await env.verifier()
 
 
 @pytest.fixture
-async def client(env: Env, verifier: FakeVerifier) -> AsyncIterator[httpx.AsyncClient]:
+async def client(env: Env, verifier: NamedVerifier) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(env.ctx.settings, verifier=verifier, context=env.ctx)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://directory") as c:
         yield c
@@ -106,7 +78,7 @@ async def test_bob_is_refused_admin_api(client: httpx.AsyncClient, env: Env) -> 
     assert (r.status_code, r.json()["username"], r.json()["roles"]) == (200, "bob@globex", ["customer-user"])
 
 
-async def test_escalation_refused(client: httpx.AsyncClient, env: Env, verifier: FakeVerifier) -> None:
+async def test_escalation_refused(client: httpx.AsyncClient, env: Env, verifier: NamedVerifier) -> None:
     bob, alice = env.ids["bob@globex"], env.ids["alice@globex"]
     r = await client.put(f"/api/users/{alice}/entitlements", json={"roles": []}, headers=as_("alice@globex"))
     assert (r.status_code, r.json()["detail"]) == (409, "you cannot change your own entitlements")
@@ -282,7 +254,7 @@ async def test_internal_api(client: httpx.AsyncClient, env: Env) -> None:
     assert (await client.get("/api/users", headers={})).status_code == 401
 
 
-async def test_lifespan_owns_the_engine(env: Env, verifier: FakeVerifier) -> None:
+async def test_lifespan_owns_the_engine(env: Env, verifier: NamedVerifier) -> None:
     app = create_app(env.ctx.settings, verifier=verifier)
     async with app.router.lifespan_context(app):
         assert app.state.engine.url.database == str(env.ctx.settings.data_dir / "directory.db")

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from assertion_fakes import NamedVerifier
 from tollfree_fixtures import ALL, PRINCIPALS, Env, caller
 
-from resources.kit.assertion import InvalidAssertion
 from resources.kit.caller import Caller, Principal
 from resources.tollfree.tenancy import apply_tenancy
 
@@ -70,14 +70,9 @@ def as_caller(username: str) -> Caller:
     )
 
 
-class FakeVerifier:
-    """Takes a user name (any of USERS) for the signed assertion."""
-
-    def verify(self, token: str, *, now: float | None = None) -> Caller:
-        try:
-            return as_caller(token)
-        except KeyError:
-            raise InvalidAssertion("unknown") from None
+def verifier() -> NamedVerifier:
+    """The signed assertion names any of USERS."""
+    return NamedVerifier(as_caller)
 
 
 async def with_tenancy(env: Env) -> Env:

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from pool_support import FakeVerifier, as_caller, with_tenancy
+from pool_support import as_caller, verifier, with_tenancy
 from tollfree_fixtures import START, Env, caller
 
 from resources.kit.errors import ProblemError, ValidationFailed
@@ -166,7 +166,7 @@ def test_changes_lists_the_fields_that_moved() -> None:
 
 @pytest.fixture
 async def client(log: Env) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(log.ctx.settings, verifier=FakeVerifier(), context=log.ctx, run_runtime=False)
+    app = create_app(log.ctx.settings, verifier=verifier(), context=log.ctx, run_runtime=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://tollfree") as c:
         yield c
 

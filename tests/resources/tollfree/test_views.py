@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from engine_builders import tel
-from pool_support import FakeVerifier, with_tenancy
+from pool_support import verifier, with_tenancy
 from tollfree_fixtures import Env, caller
 
 from resources.tollfree import service
@@ -27,7 +27,7 @@ WEST: dict[str, Any] = tel("site:west")
 @pytest.fixture
 async def client(demo: Env) -> AsyncIterator[httpx.AsyncClient]:
     await with_tenancy(demo)
-    app = create_app(demo.ctx.settings, verifier=FakeVerifier(), context=demo.ctx, run_runtime=False)
+    app = create_app(demo.ctx.settings, verifier=verifier(), context=demo.ctx, run_runtime=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://tollfree") as c:
         yield c
 

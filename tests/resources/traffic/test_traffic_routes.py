@@ -7,27 +7,18 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from assertion_fakes import NamedVerifier
 from traffic_store_support import db
 from traffic_web_support import G1, G2, T0, Web, caller, web
 
-from resources.kit.assertion import InvalidAssertion
-from resources.kit.caller import Caller
 from resources.traffic.app import create_app
 
 __all__ = ["db", "web"]
 
 
-class FakeVerifier:
-    def verify(self, token: str, *, now: float | None = None) -> Caller:
-        try:
-            return caller(token)
-        except KeyError:
-            raise InvalidAssertion("unknown") from None
-
-
 @pytest.fixture
 async def client(web: Web) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(web.ctx.settings, verifier=FakeVerifier(), context=web.ctx, run_runtime=False)
+    app = create_app(web.ctx.settings, verifier=NamedVerifier(caller), context=web.ctx, run_runtime=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://traffic") as c:
         yield c
 
