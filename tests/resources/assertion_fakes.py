@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from resources.kit.assertion import InvalidAssertion
-from resources.kit.caller import Caller
+from resources.kit.caller import Caller, Principal
 
 
 class NamedVerifier:
@@ -22,3 +22,21 @@ class NamedVerifier:
             return self._lookup(token)
         except KeyError:
             raise InvalidAssertion("unknown") from None
+
+
+def caller_for(principal: Principal, resource: str, *, session: str | None = "sess-1") -> Caller:
+    """What `resource` verifies for `principal` on the customer plane (its entitlements only)."""
+    return Caller(
+        subject=principal.user_id,
+        username=principal.username,
+        kind=principal.kind,
+        plane="customer",
+        org_id=principal.org_id,
+        customer_id=principal.customer_id,
+        reseller_chain=principal.reseller_chain,
+        brand=principal.brand,
+        entitlements=principal.for_resource(resource),
+        session=session,
+        request_id="req-1",
+        jti="jti-1",
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from assertion_fakes import NamedVerifier
+from assertion_fakes import NamedVerifier, caller_for
 
 from dispatcher.registry import load_manifests
 from resources.directory import authn
@@ -69,20 +69,7 @@ class Env:
         async with self.tx(write=False) as tx:
             principal = await authn.resolve_principal(tx=tx, user_id=self.ids[username])
         assert principal is not None
-        return Caller(
-            subject=principal.user_id,
-            username=principal.username,
-            kind=principal.kind,
-            plane="customer",
-            org_id=principal.org_id,
-            customer_id=principal.customer_id,
-            reseller_chain=principal.reseller_chain,
-            brand=principal.brand,
-            entitlements=principal.for_resource("directory"),
-            session=session,
-            request_id="req-1",
-            jti="jti-1",
-        )
+        return caller_for(principal, "directory", session=session)
 
     async def verifier(self) -> NamedVerifier:
         """Every demo user by name (their current principals), and the gateway."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assertion_fakes import NamedVerifier
+from assertion_fakes import NamedVerifier, caller_for
 from tollfree_fixtures import ALL, PRINCIPALS, Env, caller
 
 from resources.kit.caller import Caller, Principal
@@ -53,21 +53,7 @@ def as_caller(username: str) -> Caller:
     """A verified caller for any of USERS (the fixtures' demo users plus zed@zenith)."""
     if username in PRINCIPALS:
         return caller(username)
-    p = USERS[username]
-    return Caller(
-        subject=p.user_id,
-        username=p.username,
-        kind=p.kind,
-        plane="customer",
-        org_id=p.org_id,
-        customer_id=p.customer_id,
-        reseller_chain=p.reseller_chain,
-        brand=p.brand,
-        entitlements=p.for_resource("tollfree"),
-        session="sess-1",
-        request_id="req-1",
-        jti="jti-1",
-    )
+    return caller_for(USERS[username], "tollfree")
 
 
 def verifier() -> NamedVerifier:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from assertion_fakes import caller_for
 
 from resources.kit.caller import Caller, Entitlement, Principal
 from resources.kit.db import create_engine, create_sessionmaker
@@ -106,21 +107,7 @@ PRINCIPALS = {
 
 
 def caller(username: str, *, session: str | None = "sess-1") -> Caller:
-    p = PRINCIPALS[username]
-    return Caller(
-        subject=p.user_id,
-        username=p.username,
-        kind=p.kind,
-        plane="customer",
-        org_id=p.org_id,
-        customer_id=p.customer_id,
-        reseller_chain=p.reseller_chain,
-        brand=p.brand,
-        entitlements=p.for_resource("tollfree"),
-        session=session,
-        request_id="req-1",
-        jti="jti-1",
-    )
+    return caller_for(PRINCIPALS[username], "tollfree", session=session)
 
 
 def settings_for(tmp_path: Path, bus: InProcessBus, **kw: Any) -> TollfreeSettings:
