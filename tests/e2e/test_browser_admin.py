@@ -16,8 +16,9 @@ from typing import Protocol
 
 import httpx
 import pytest
+from browser_watch import BrowserWatch
 from e2e_support import DEMO_PASSWORD
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -40,40 +41,21 @@ ACME_HOST = "acme.localhost"  # Initech is Acme's customer: its users sign in on
 NEW_PASSWORD = "a-fresh-e2e-passphrase"
 
 
-class Console:
-    """Collects CSP violations (console errors and `securitypolicyviolation` events)."""
-
-    def __init__(self) -> None:
-        self.violations: list[str] = []
-
-    def watch(self, ctx: BrowserContext) -> None:
-        ctx.add_init_script(
-            "document.addEventListener('securitypolicyviolation', e => console.error("
-            "'CSP violation: ' + e.violatedDirective + ' ' + (e.sourceFile || '')), true);"
-        )
-        ctx.on("console", self._on_console)
-
-    def _on_console(self, msg: ConsoleMessage) -> None:
-        text = msg.text
-        if msg.type == "error" and ("Content Security Policy" in text or text.startswith("CSP violation")):
-            self.violations.append(text[:200])
+@pytest.fixture
+def console() -> BrowserWatch:
+    return BrowserWatch()
 
 
 @pytest.fixture
-def console() -> Console:
-    return Console()
-
-
-@pytest.fixture
-def contexts(browser: Browser, console: Console) -> Iterator[list[BrowserContext]]:
+def contexts(browser: Browser, console: BrowserWatch) -> Iterator[list[BrowserContext]]:
     made: list[BrowserContext] = []
     yield made
     for ctx in made:
         ctx.close()
-    assert console.violations == []
+    assert console.problems == []
 
 
-def new_page(browser: Browser, contexts: list[BrowserContext], console: Console) -> Page:
+def new_page(browser: Browser, contexts: list[BrowserContext], console: BrowserWatch) -> Page:
     ctx = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 900})
     ctx.set_default_timeout(15_000)
     console.watch(ctx)
@@ -123,7 +105,11 @@ def add_user(
 
 
 def test_entitlement_change_applies_to_the_users_next_request(
-    browser: Browser, contexts: list[BrowserContext], console: Console, portal: Portal, artifacts_dir: Path
+    browser: Browser,
+    contexts: list[BrowserContext],
+    console: BrowserWatch,
+    portal: Portal,
+    artifacts_dir: Path,
 ) -> None:
     admin = new_page(browser, contexts, console)
     shot = Shots(admin, artifacts_dir, "grant")
@@ -164,7 +150,11 @@ def test_entitlement_change_applies_to_the_users_next_request(
 
 
 def test_api_token_shown_once_works_and_revocation_applies(
-    browser: Browser, contexts: list[BrowserContext], console: Console, portal: Portal, artifacts_dir: Path
+    browser: Browser,
+    contexts: list[BrowserContext],
+    console: BrowserWatch,
+    portal: Portal,
+    artifacts_dir: Path,
 ) -> None:
     admin = new_page(browser, contexts, console)
     sign_in(admin, portal, ADMIN)
@@ -213,7 +203,11 @@ def test_api_token_shown_once_works_and_revocation_applies(
 
 
 def test_sessions_page_revokes_the_other_session(
-    browser: Browser, contexts: list[BrowserContext], console: Console, portal: Portal, artifacts_dir: Path
+    browser: Browser,
+    contexts: list[BrowserContext],
+    console: BrowserWatch,
+    portal: Portal,
+    artifacts_dir: Path,
 ) -> None:
     admin = new_page(browser, contexts, console)
     sign_in(admin, portal, ADMIN)
@@ -245,7 +239,11 @@ def test_sessions_page_revokes_the_other_session(
 
 
 def test_forbidden_page_is_branded_and_helpful(
-    browser: Browser, contexts: list[BrowserContext], console: Console, portal: Portal, artifacts_dir: Path
+    browser: Browser,
+    contexts: list[BrowserContext],
+    console: BrowserWatch,
+    portal: Portal,
+    artifacts_dir: Path,
 ) -> None:
     page = new_page(browser, contexts, console)
     sign_in(page, portal, "bob@globex")
@@ -277,7 +275,11 @@ def test_forbidden_page_is_branded_and_helpful(
 
 
 def test_account_pages_validate_inline_without_csp_errors(
-    browser: Browser, contexts: list[BrowserContext], console: Console, portal: Portal, artifacts_dir: Path
+    browser: Browser,
+    contexts: list[BrowserContext],
+    console: BrowserWatch,
+    portal: Portal,
+    artifacts_dir: Path,
 ) -> None:
     """The known CSP issue: htmx copied `style` attributes (left by screenshots, extensions or
     autofill) onto swapped elements. A journey of htmx swaps must now log no violation."""
@@ -320,4 +322,4 @@ def test_account_pages_validate_inline_without_csp_errors(
     expect(page.locator("figure.qr svg")).to_be_visible()
     expect(page.locator("[data-totp-secret]")).to_have_text(re.compile(r"^[A-Z2-7 ]{16,}$"))
     shot("mfa-enrol")
-    assert console.violations == []
+    assert console.problems == []

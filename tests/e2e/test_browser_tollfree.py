@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Protocol
 
 import pytest
+from browser_watch import BrowserWatch
 from e2e_support import DEMO_PASSWORD
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -27,29 +28,12 @@ class Portal(Protocol):  # the `fresh_portal` fixture of tests/e2e/e2e_support.p
     def url(self, path: str, *, host: str = ...) -> str: ...
 
 
-class Watch:
-    """CSP violations and uncaught page errors of every page of a context."""
-
-    def __init__(self, ctx: BrowserContext) -> None:
-        self.problems: list[str] = []
-        ctx.add_init_script(
-            "document.addEventListener('securitypolicyviolation', e => console.error("
-            "'CSP violation: ' + e.violatedDirective + ' ' + (e.sourceFile || '')), true);"
-        )
-        ctx.on("console", self._console)
-        ctx.on("page", lambda page: page.on("pageerror", lambda err: self.problems.append(str(err)[:200])))
-
-    def _console(self, msg: ConsoleMessage) -> None:
-        text = msg.text
-        if msg.type == "error" and ("Content Security Policy" in text or text.startswith("CSP violation")):
-            self.problems.append(text[:200])
-
-
 @pytest.fixture
-def page(browser: Browser) -> Iterator[tuple[Page, Watch]]:
+def page(browser: Browser) -> Iterator[tuple[Page, BrowserWatch]]:
     ctx = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 900})
     ctx.set_default_timeout(15_000)
-    watch = Watch(ctx)
+    watch = BrowserWatch()
+    watch.watch(ctx)
     page = ctx.new_page()
     page.on("dialog", lambda dialog: dialog.accept())  # data-confirm questions
     try:
@@ -104,7 +88,7 @@ def simulate(page: Page, clock: str) -> Locator:
 
 
 def test_alice_builds_and_activates_a_time_of_day_plan(
-    page: tuple[Page, Watch], fresh_portal: Portal, artifacts_dir: Path
+    page: tuple[Page, BrowserWatch], fresh_portal: Portal, artifacts_dir: Path
 ) -> None:
     p, _ = page
     n = 0

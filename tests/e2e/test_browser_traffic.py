@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from browser_watch import BrowserWatch
 from e2e_support import (
     DEMO_PASSWORD,
     REPO,
@@ -33,7 +34,7 @@ from e2e_support import (
     stop,
     wait_healthy,
 )
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -94,29 +95,12 @@ def traffic_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
         running.stop()
 
 
-class Watch:
-    """CSP violations and uncaught page errors of every page of a context."""
-
-    def __init__(self, ctx: BrowserContext) -> None:
-        self.problems: list[str] = []
-        ctx.add_init_script(
-            "document.addEventListener('securitypolicyviolation', e => console.error("
-            "'CSP violation: ' + e.violatedDirective + ' ' + (e.sourceFile || '')), true);"
-        )
-        ctx.on("console", self._console)
-        ctx.on("page", lambda page: page.on("pageerror", lambda err: self.problems.append(str(err)[:200])))
-
-    def _console(self, msg: ConsoleMessage) -> None:
-        text = msg.text
-        if msg.type == "error" and ("Content Security Policy" in text or text.startswith("CSP violation")):
-            self.problems.append(text[:200])
-
-
 @pytest.fixture
-def page(browser: Browser) -> Iterator[tuple[Page, Watch]]:
+def page(browser: Browser) -> Iterator[tuple[Page, BrowserWatch]]:
     ctx = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 1000})
     ctx.set_default_timeout(20_000)
-    watch = Watch(ctx)
+    watch = BrowserWatch()
+    watch.watch(ctx)
     page = ctx.new_page()
     try:
         yield page, watch
@@ -169,7 +153,7 @@ def offered_total(p: Page) -> int:
 
 
 def test_alice_watches_live_traffic(
-    page: tuple[Page, Watch], traffic_portal: Running, artifacts_dir: Path
+    page: tuple[Page, BrowserWatch], traffic_portal: Running, artifacts_dir: Path
 ) -> None:
     p, _ = page
     portal, token = traffic_portal.info, traffic_portal.token

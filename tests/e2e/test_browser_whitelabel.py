@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from browser_watch import BrowserWatch
 from e2e_support import DEMO_PASSWORD, Portal
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, FilePayload, Page, expect
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
 from spine_checks import PRE_COOKIE, SESSION_COOKIE
 from whitelabel_support import ACME_HOST, png, sessions, target_of
 
@@ -91,37 +92,12 @@ COMPUTED_COLOURS = """() => {
 }"""
 
 
-class Console:
-    """Content-Security-Policy violations, from console errors and `securitypolicyviolation`."""
-
-    def __init__(self) -> None:
-        self.violations: list[str] = []
-
-    def watch(self, ctx: BrowserContext) -> None:
-        ctx.add_init_script(
-            "document.addEventListener('securitypolicyviolation', e => console.error("
-            "'CSP violation: ' + e.violatedDirective + ' ' + (e.sourceFile || '')), true);"
-        )
-        ctx.on("console", self._on_console)
-
-    def _on_console(self, msg: ConsoleMessage) -> None:
-        text = msg.text
-        if msg.type == "error" and ("Content Security Policy" in text or text.startswith("CSP violation")):
-            self.violations.append(text[:200])
-
-    def take(self, fragment: str) -> list[str]:
-        """Remove and return the violations mentioning `fragment` (a known bug's)."""
-        taken = [v for v in self.violations if fragment in v]
-        self.violations = [v for v in self.violations if fragment not in v]
-        return taken
-
-
 class Pages:
     """New browser pages (each its own context: its own cookies) and their screenshots."""
 
     def __init__(self, browser: Browser, portal: Portal, root: Path) -> None:
         self.browser, self.portal, self.root = browser, portal, root
-        self.console = Console()
+        self.console = BrowserWatch()
         self.contexts: list[BrowserContext] = []
 
     def new(self) -> Page:
@@ -154,7 +130,7 @@ def pages(browser: Browser, fresh_portal: Portal, artifacts_dir: Path) -> Iterat
     made = Pages(browser, fresh_portal, artifacts_dir)
     yield made
     made.close()
-    assert made.console.violations == []
+    assert made.console.problems == []
 
 
 def header_colour(page: Page) -> str:
