@@ -20,6 +20,8 @@ import kamailio_support as ks
 import pytest
 from e2e_support import Portal, launch_portal, run_cli
 
+from resources.tollfree.compiler import percent_bucket
+
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("kamailio")]
 
 TFN = "+18885550123"
@@ -247,7 +249,12 @@ def test_percent_plan_splits_1000_calls_70_30(rig: Rig) -> None:
     assert (run.returncode, run.successful, run.failed) == (0, 1000, 0)
     east, west = len(received["east"]), len(received["west"])
     assert (east + west, received["south"]) == (1000, [])
-    assert 670 <= east <= 730, f"east got {east} of 1000 calls"
+    # every call went where its share says: bucket(call id, root node "M") < 7000 → east. (The
+    # call ids carry SIPp's pid, so the totals vary run to run — a count window was flaky.)
+    calls = received["east"] + received["west"]
+    to_east = sorted(c for c in calls if percent_bucket(c, "M") < 7000)
+    to_west = sorted(set(calls) - set(to_east))
+    assert (sorted(received["east"]), sorted(received["west"])) == (to_east, to_west)
     assert run.per_site() == {"east": east, "west": west}
 
 
