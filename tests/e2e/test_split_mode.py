@@ -77,11 +77,33 @@ def drop_database(name: str) -> None:
     pg(f'DROP DATABASE IF EXISTS "{name}"')
 
 
-def unused_redis_db(client: redis.Redis) -> int:
-    """A database number 1..15 holding no keys (another run's keys live elsewhere)."""
+CLAIM_KEY = "switchboard:test:claimed-by"
+
+
+def claim_redis_db(client: redis.Redis) -> int:
+    """A database number 1..15 for this run alone. Redis pub/sub channels carry the number
+    (kit/events.py), so two portals on one number hear each other's events: a database with no
+    keys is claimed with SET NX, which only one of two runs choosing at once can win (another
+    run's simulator once reached a "fresh" live view that way). The claim expires in an hour."""
     used = {int(k.removeprefix("db")) for k in client.info("keyspace")}
+    token = secrets.token_hex(8)
     free = [n for n in range(1, 16) if n not in used]
-    return random.choice(free or list(range(1, 16)))
+    for n in random.sample(free, k=len(free)):
+        db = redis.Redis.from_url(f"{REDIS}/{n}")
+        try:
+            if db.set(CLAIM_KEY, token, nx=True, ex=3600):
+                return n
+        finally:
+            db.close()
+    pytest.fail("every Redis database 1..15 holds keys: no database for this run's bus")
+
+
+def release_redis_db(redis_url: str) -> None:
+    db = redis.Redis.from_url(redis_url)
+    try:
+        db.delete(CLAIM_KEY)
+    finally:
+        db.close()
 
 
 def forget_sessions(client: redis.Redis, user_ids: set[str]) -> None:
@@ -102,7 +124,7 @@ def split(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Split]:
         pytest.skip(f"PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 are needed: {exc!r}")
     database = f"sb_split_{secrets.token_hex(6)}"
     r = redis.Redis.from_url(REDIS)
-    redis_url = f"{REDIS}/{unused_redis_db(r)}"
+    redis_url = f"{REDIS}/{claim_redis_db(r)}"
     r.close()
     data = tmp_path_factory.mktemp("split")
     port, network_port, directory_port = free_port(), free_port(), free_port()
@@ -157,6 +179,7 @@ def split(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Split]:
             forget_sessions(r, user_ids)
         finally:
             r.close()
+        release_redis_db(redis_url)
         drop_database(database)
 
 

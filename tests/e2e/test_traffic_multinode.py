@@ -29,7 +29,7 @@ import pytest
 import redis
 from e2e_support import Portal, free_port, portal_env, run_cli, start_server, stop, wait_healthy
 from spine_checks import SESSION_COOKIE, Target, login
-from test_split_mode import REDIS, drop_database, forget_sessions, pg, unused_redis_db
+from test_split_mode import REDIS, claim_redis_db, drop_database, forget_sessions, pg, release_redis_db
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
@@ -101,7 +101,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         pytest.skip(f"PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 are needed: {exc!r}")
     database = f"sb_traffic_{secrets.token_hex(6)}"
     r = redis.Redis.from_url(REDIS)
-    redis_url = f"{REDIS}/{unused_redis_db(r)}"
+    redis_url = f"{REDIS}/{claim_redis_db(r)}"
     r.close()
     data = tmp_path_factory.mktemp("traffic-multinode")
     port_a, net_a, port_b, net_b, port_t = free_port(), free_port(), free_port(), free_port(), free_port()
@@ -152,6 +152,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
             forget_sessions(r, user_ids)
         finally:
             r.close()
+        release_redis_db(redis_url)
         drop_database(database)
 
 
