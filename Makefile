@@ -3,16 +3,27 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+LOCK := requirements.lock
+STAMP := $(VENV)/.installed-$(shell cat $(LOCK) pyproject.toml | sha256sum | cut -c1-12)
 export SWITCHBOARD_DATA ?= var
 
-.PHONY: demo test lint typecheck unit e2e bench system-deps services clean
+.PHONY: demo test lint typecheck unit e2e bench system-deps services clean lock
 
-$(STAMP): pyproject.toml
+# The venv is installed from the lock only: exact versions, every file checked against its hash,
+# no resolver (--no-deps), and the project itself built with the locked setuptools (no isolation).
+$(STAMP): $(LOCK) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install -qqq --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	@rm -f $(VENV)/.installed-*; touch $@
+
+## lock: upgrade every pin on purpose (newest versions pyproject.toml's ranges allow), with hashes;
+## run `make test`, then commit requirements.lock. `make lock UPGRADE=--upgrade-package=NAME` for one.
+UPGRADE ?= --upgrade
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml requirements.in --extra test --universal --python-version 3.11 \
+	  --generate-hashes --custom-compile-command 'make lock' $(UPGRADE) -o $(LOCK)
 
 ## demo: create the venv, install, generate dev certs, migrate, load demo data, serve the portal
 demo: $(STAMP)

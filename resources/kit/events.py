@@ -86,7 +86,7 @@ class RedisBus:
                 name = channel.decode() if isinstance(channel, bytes) else str(channel)
                 yield Event(name.removeprefix(self.prefix), json.loads(message["data"]))
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()
 
     async def aclose(self) -> None:
         await self._redis.aclose()
