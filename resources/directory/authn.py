@@ -15,10 +15,10 @@ from resources.directory.audit import record
 from resources.directory.context import Tx
 from resources.directory.crypto import matching_step, parse_api_token, token_matches, verify_password
 from resources.directory.entitlements import narrow
-from resources.directory.models import User
+from resources.directory.models import SsoConfig, User
 from resources.kit.caller import Kind, Principal
 
-Reason = Literal["invalid", "locked", "disabled", "suspended"]
+Reason = Literal["invalid", "locked", "disabled", "suspended", "sso"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +89,13 @@ async def authenticate(*, tx: Tx, username: str, password: str, ip: str | None) 
             subject=user.username, ip=ip, detail={"reason": "suspended"},
         )  # fmt: skip
         return AuthResult(ok=False, reason="suspended")
+    sso = await tx.session.get(SsoConfig, user.org_id)
+    if sso is not None and sso.enabled and sso.passwords_disabled:  # told after a correct password only
+        await record(
+            tx, event="login.failure", actor_id=user.id, actor_username=user.username, org_id=user.org_id,
+            subject=user.username, ip=ip, detail={"reason": "sso"},
+        )  # fmt: skip
+        return AuthResult(ok=False, reason="sso")
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     user.failed_count = 0
