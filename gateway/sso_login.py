@@ -1,6 +1,6 @@
 """Enterprise sign-in: `POST /login/sso` and `GET /login/sso/callback` (OpenID Connect,
-authorization code + PKCE S256, `state`, `nonce`; authlib's client for the protocol, joserfc for
-the ID token — gateway/oidc.py).
+authorization code + PKCE S256, `state`, `nonce`; authlib's OAuth 2 helpers for the protocol,
+joserfc for the ID token — gateway/oidc.py).
 
 1. The user enters an e-mail address; the directory names the org whose allowed domains hold it
    and that org's IdP. The answer is a page that continues to the IdP (a redirect after a form
@@ -21,7 +21,6 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from authlib.integrations.httpx_client import AsyncOAuth2Client  # type: ignore[import-untyped]
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -34,7 +33,15 @@ from gateway.deps import GatewayDeps, deps_of
 from gateway.hosts import host_port, origin_of
 from gateway.identity import client_ip, session_of, set_session_cookie, user_agent
 from gateway.login import _brand_origin, _login_page, _request_id
-from gateway.oidc import FLOW_SECONDS, Flow, OidcError, PendingFlows, ProviderCache
+from gateway.oidc import (
+    FLOW_SECONDS,
+    Flow,
+    OidcError,
+    PendingFlows,
+    ProviderCache,
+    authorization_url,
+    exchange_code,
+)
 
 log = logging.getLogger("gateway")
 
@@ -43,7 +50,6 @@ SSO_UNKNOWN = (
     "Enterprise sign-in is not set up for that e-mail address. Sign in with your username and password."
 )
 SSO_EXPIRED = "That sign-in attempt has expired or was already used. Please start again."
-SCOPE = "openid email profile"
 CALLBACK = "/login/sso/callback"
 
 
@@ -51,11 +57,11 @@ def _browser(nonce: str) -> str:
     return hashlib.sha256(b"sb-sso:" + nonce.encode()).hexdigest()
 
 
-def _callback_url(request: Request, deps: GatewayDeps) -> str:
-    host = Headers(scope=request.scope).get("host")
-    brand = deps.brands.current.for_host(host)
-    name = brand.canonical_host or normalise_host(host or "localhost")
-    return origin_of(name, host_port(host)) + CALLBACK
+def _callback_url(request: Request) -> str:
+    """This host, as the browser named it: the callback must reach the same origin, whose
+    `__Host-` cookies bind the flow to the browser (register it at the IdP as the redirect URI)."""
+    host = Headers(scope=request.scope).get("host") or "localhost"
+    return origin_of(normalise_host(host), host_port(host)) + CALLBACK
 
 
 @dataclass
@@ -95,13 +101,10 @@ class SsoLogin:
             return self._page(request, deps, error=SSO_ERROR, next_path=next_path, status=200)
         verifier, flow_nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(24)
         state = secrets.token_urlsafe(24)
-        redirect_uri = _callback_url(request, deps)
-        client = AsyncOAuth2Client(
-            client_id=found["client_id"], scope=SCOPE, redirect_uri=redirect_uri, code_challenge_method="S256"
-        )
-        url, _ = client.create_authorization_url(
-            provider.authorization_endpoint, state=state, code_verifier=verifier, nonce=flow_nonce,
-            login_hint=email,
+        redirect_uri = _callback_url(request)
+        url = authorization_url(
+            provider.authorization_endpoint, client_id=found["client_id"], redirect_uri=redirect_uri,
+            state=state, code_verifier=verifier, nonce=flow_nonce, login_hint=email,
         )  # fmt: skip
         flow = Flow(
             org_id=found["org_id"], issuer=found["issuer"], client_id=found["client_id"],
@@ -160,13 +163,10 @@ class SsoLogin:
     async def _exchange(self, deps: GatewayDeps, provider: Any, flow: Flow, code: str) -> dict[str, Any]:
         # the secret is asked for at this moment: it never sits in the pending flow
         found = await self._secret(deps, flow)
-        async with AsyncOAuth2Client(
-            client_id=flow.client_id, client_secret=found, redirect_uri=flow.redirect_uri,
-            transport=self.providers.transport, timeout=10.0,
-        ) as client:  # fmt: skip
-            token = await client.fetch_token(
-                provider.token_endpoint, code=code, code_verifier=flow.code_verifier
-            )
+        token = await exchange_code(
+            self.providers, provider.token_endpoint, client_id=flow.client_id, client_secret=found,
+            code=code, redirect_uri=flow.redirect_uri, code_verifier=flow.code_verifier,
+        )  # fmt: skip
         id_token = token.get("id_token")
         if not isinstance(id_token, str):
             raise OidcError("token response has no id_token")

@@ -40,6 +40,11 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   features: { devInteractions: { enabled: false } },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  renderError(ctx, out) {
+    process.stdout.write(`ERROR ${JSON.stringify(out)}\n`);
+    ctx.type = 'json';
+    ctx.body = out;
+  },
   async findAccount(ctx, id) {
     const claims = config.accounts[id];
     if (!claims) return undefined;
