@@ -187,6 +187,8 @@ async def append_audit(
     if user is not None:
         user_id, username = user.id, user.username
     org_id = user.org_id if user is not None else None
+    if org_id is None and event == "sso.refused" and isinstance(detail.get("org_id"), str):
+        org_id = detail["org_id"]  # an enterprise sign-in refused before any user: the flow's org
     await record(
         tx, event=event, actor_id=user_id, actor_username=username, org_id=org_id, subject=username,
         ip=ip, session=session, detail=detail,
