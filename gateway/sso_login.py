@@ -96,7 +96,7 @@ class SsoLogin:
             return self._page(request, deps, error=SSO_UNKNOWN, next_path=next_path, status=200)
         try:
             provider = await self.providers.provider(found["issuer"])
-        except (OidcError, OSError, ValueError, Exception) as exc:
+        except Exception as exc:  # unreachable, not OpenID Connect, or lying about its issuer
             log.warning("sso: provider %s unusable: %s", found["issuer"], exc)
             return self._page(request, deps, error=SSO_ERROR, next_path=next_path, status=200)
         verifier, flow_nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(24)
