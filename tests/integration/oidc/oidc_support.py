@@ -183,6 +183,16 @@ def sso_signin(sp: SsoPortal, email: str, *, account: str | None = None, tamper:
     """Type `email` into the login page's SSO form and follow the browser's way through the IdP
     (which signs in `account`, by default the e-mail sent as login_hint) back to the callback."""
     client = sp.client()
+    try:
+        return _follow(sp, client, email, account=account, tamper=tamper)
+    except BaseException:
+        client.close()
+        raise
+
+
+def _follow(
+    sp: SsoPortal, client: httpx.Client, email: str, *, account: str | None, tamper: str | None
+) -> Flow:
     form = client.get("/login")
     token = _FORM_TOKEN.search(form.text)
     assert token is not None
