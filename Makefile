@@ -30,10 +30,13 @@ demo: $(STAMP)
 	$(BIN)/switchboard demo
 
 ## system-deps: Debian packages the tests drive for real: Chromium (Playwright), Kamailio 5.6 and
-## SIPp (the toll-free switch integration test)
+## SIPp (the toll-free switch integration test), Node.js and npm (the OpenID provider of the enterprise
+## sign-in test; a node/npm already on PATH counts, whatever installed it)
 SYSTEM_PACKAGES := chromium kamailio kamailio-utils-modules kamailio-extra-modules kamailio-json-modules sip-tester
 system-deps:
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done; \
+	  command -v node >/dev/null 2>&1 || dpkg -s nodejs >/dev/null 2>&1 || echo nodejs; \
+	  command -v npm >/dev/null 2>&1 || dpkg -s npm >/dev/null 2>&1 || echo npm); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:" $$missing; \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

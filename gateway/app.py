@@ -27,7 +27,7 @@ from starlette.types import Scope
 
 from branding import BUILTIN_BRANDS_DIR, BrandRegistry
 from branding.web import create_brand_app
-from gateway import login, pages
+from gateway import login, pages, sso_login
 from gateway.auth import Authenticator, PasswordAuthenticator
 from gateway.brands import LiveBrands
 from gateway.config import Config
@@ -117,6 +117,7 @@ def _routes(brands: LiveBrands) -> list[BaseRoute]:
     return [
         *pages.routes(),
         *login.routes(),
+        *sso_login.routes(),
         Mount("/static", app=CachedStaticFiles(directory=WEBUI_STATIC, check_dir=False), name="static"),
         Mount("/brand", app=create_brand_app(brands, assets=brands), name="brand"),
         Route("/api/{resource}/{rest:path}", api),
@@ -196,7 +197,7 @@ def create_app(
     middleware += [
         Middleware(SessionMiddleware, sessions=sessions),
         Middleware(BrandHostMiddleware),
-        Middleware(CsrfMiddleware, refuse=refuse),
+        Middleware(CsrfMiddleware, refuse=refuse, own_token_paths=frozenset({"/login", "/login/sso"})),
     ]
     app = Starlette(
         routes=_routes(live),

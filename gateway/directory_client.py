@@ -184,6 +184,27 @@ class DirectoryClient:
         self.cache.put_token(digest, identity)
         return identity
 
+    async def sso_discover(
+        self, *, email: str | None = None, org_id: str | None = None, request_id: str | None = None
+    ) -> dict[str, str] | None:
+        """The org and IdP (issuer, client id and secret) for an e-mail address or an org id;
+        None when no enabled IdP matches."""
+        body = {"email": email} if email is not None else {"org_id": org_id}
+        status, data = await self._call("POST", "/internal/sso/discover", body, request_id=request_id)
+        if status in (404, 422):
+            return None
+        keys = ("org_id", "issuer", "client_id", "client_secret")
+        if status != 200 or not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in keys):
+            raise DirectoryError(f"sso discovery: status {status}")
+        return {k: str(data[k]) for k in keys}
+
+    async def sso_signin(
+        self, *, org_id: str, issuer: str, claims: dict[str, Any], ip: str, request_id: str | None = None
+    ) -> dict[str, Any]:
+        """{"ok": true, "user_id": …} or {"ok": false, "reason": …} (the reason is for the log)."""
+        body = {"org_id": org_id, "issuer": issuer, "claims": claims, "ip": ip}
+        return await self._ok_json("POST", "/internal/sso/signin", body, request_id)
+
     async def audit(
         self,
         *,

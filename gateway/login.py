@@ -31,6 +31,10 @@ from gateway.sessions import SessionRecord
 log = logging.getLogger("gateway")
 
 MFA_PENDING_MAX = timedelta(minutes=5)
+SSO_REQUIRED = (
+    "Your organisation signs in with its identity provider: use "
+    "“Sign in with your company's identity provider” below."
+)
 WRONG_HOST_FLAG = "wrong_host"
 
 
@@ -130,12 +134,12 @@ async def login_submit(request: Request) -> Response:
     nonce = request.cookies.get(PRE_COOKIE)
     ip = client_ip(request.scope)
 
-    def failure(status: int = 200) -> Response:
+    def failure(status: int = 200, error: str = GENERIC_LOGIN_ERROR) -> Response:
         page = _login_page(
             request,
             deps,
             nonce=nonce or new_pre_nonce(),
-            error=GENERIC_LOGIN_ERROR,
+            error=error,
             username=username[:256],
             next_path=next_path,
         )
@@ -162,6 +166,9 @@ async def login_submit(request: Request) -> Response:
         log.warning("login: directory failed: %s", exc)
         _count(deps, "error")
         return failure()
+    if result.reason == "sso":  # a correct password, but the org signs in with its IdP only
+        _count(deps, "failure")
+        return failure(error=SSO_REQUIRED)
     if not result.ok or result.user_id is None:
         await _failed(request, deps, ip=ip, username=username, count=True)
         return failure()

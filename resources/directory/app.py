@@ -8,7 +8,16 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from resources.directory import routes, routes_brand, routes_orgs, views, views_brand, views_orgs
+from resources.directory import (
+    routes,
+    routes_brand,
+    routes_orgs,
+    routes_sso,
+    views,
+    views_brand,
+    views_orgs,
+    views_sso,
+)
 from resources.directory.context import Context, open_context
 from resources.directory.settings import DirectorySettings
 from resources.directory.tenancy_bus import run_tenancy_publisher
@@ -43,6 +52,8 @@ def create_app(
             *views_orgs.routes(),
             *routes_brand.routes(),
             *views_brand.routes(),
+            *routes_sso.routes(),
+            *views_sso.routes(),
         ],
         lifespan=lifespan,
         verifier=verifier,

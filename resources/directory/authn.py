@@ -15,10 +15,10 @@ from resources.directory.audit import record
 from resources.directory.context import Tx
 from resources.directory.crypto import matching_step, parse_api_token, token_matches, verify_password
 from resources.directory.entitlements import narrow
-from resources.directory.models import User
+from resources.directory.models import SsoConfig, User
 from resources.kit.caller import Kind, Principal
 
-Reason = Literal["invalid", "locked", "disabled", "suspended"]
+Reason = Literal["invalid", "locked", "disabled", "suspended", "sso"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +89,13 @@ async def authenticate(*, tx: Tx, username: str, password: str, ip: str | None) 
             subject=user.username, ip=ip, detail={"reason": "suspended"},
         )  # fmt: skip
         return AuthResult(ok=False, reason="suspended")
+    sso = await tx.session.get(SsoConfig, user.org_id)
+    if sso is not None and sso.enabled and sso.passwords_disabled:  # told after a correct password only
+        await record(
+            tx, event="login.failure", actor_id=user.id, actor_username=user.username, org_id=user.org_id,
+            subject=user.username, ip=ip, detail={"reason": "sso"},
+        )  # fmt: skip
+        return AuthResult(ok=False, reason="sso")
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     user.failed_count = 0
@@ -180,6 +187,8 @@ async def append_audit(
     if user is not None:
         user_id, username = user.id, user.username
     org_id = user.org_id if user is not None else None
+    if org_id is None and event == "sso.refused" and isinstance(detail.get("org_id"), str):
+        org_id = detail["org_id"]  # an enterprise sign-in refused before any user: the flow's org
     await record(
         tx, event=event, actor_id=user_id, actor_username=username, org_id=org_id, subject=username,
         ip=ip, session=session, detail=detail,

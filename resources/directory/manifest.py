@@ -15,6 +15,7 @@ AUTHENTICATE = "directory:authenticate"
 MANAGE_ORGS = "directory:manage-orgs"
 MANAGE_ROLES = "directory:manage-roles"
 MANAGE_BRAND = "directory:manage-brand"
+MANAGE_SSO = "directory:manage-sso"
 
 ACTIONS = (
     Action(
@@ -51,6 +52,14 @@ ACTIONS = (
             "brand (logos, colours, contact details, footers)"
         ),
         staff_only=True,
+    ),
+    Action(
+        name=MANAGE_SSO,
+        description=(
+            "Enterprise sign-in: register your organisation's OpenID Connect identity provider "
+            "(issuer, client, allowed e-mail domains, claim to role mapping) and switch local "
+            "passwords off"
+        ),
     ),
     Action(
         name=AUTHENTICATE,
@@ -99,6 +108,9 @@ def _rules() -> tuple[Rule, ...]:
         ("GET", "/brand/preview.css", MANAGE_BRAND),
         ("POST", "/brand/publish", MANAGE_BRAND),
         ("POST", "/brand/rollback/{version}", MANAGE_BRAND),
+        ("GET", "/sso", MANAGE_SSO),
+        ("POST", "/sso", MANAGE_SSO),
+        ("POST", "/sso/delete", MANAGE_SSO),
     )
     api = (
         ("GET", "/api/users", VIEW_USERS),
@@ -131,6 +143,9 @@ def _rules() -> tuple[Rule, ...]:
         ("POST", "/api/brand/publish", MANAGE_BRAND),
         ("POST", "/api/brand/rollback/{version}", MANAGE_BRAND),
         ("GET", "/api/brand/versions", MANAGE_BRAND),
+        ("GET", "/api/sso", MANAGE_SSO),
+        ("PUT", "/api/sso", MANAGE_SSO),
+        ("DELETE", "/api/sso", MANAGE_SSO),
     )
     internal = (
         ("POST", "/internal/authenticate"),
@@ -140,6 +155,8 @@ def _rules() -> tuple[Rule, ...]:
         ("POST", "/internal/audit"),
         ("GET", "/internal/brands"),
         ("GET", "/internal/brand-assets/{sha256}"),
+        ("POST", "/internal/sso/discover"),
+        ("POST", "/internal/sso/signin"),
     )
     return rule_table(customer=[*ui, *api], service=[(m, p, AUTHENTICATE) for m, p in internal])
 
@@ -162,6 +179,7 @@ MANIFEST = Manifest(
         NavEntry(title="Brand", path="/directory/brand", action=MANAGE_BRAND, order=76),
         NavEntry(title="Users", path="/directory/users", action=VIEW_USERS, order=80),
         NavEntry(title="Roles", path="/directory/roles", action=VIEW_USERS, order=81),
+        NavEntry(title="Enterprise sign-in", path="/directory/sso", action=MANAGE_SSO, order=82),
         NavEntry(title="Security audit", path="/directory/audit", action=VIEW_AUDIT, order=85),
         NavEntry(title="My account", path="/directory/me", action=SELF, order=90),
     ),

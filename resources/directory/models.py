@@ -130,3 +130,37 @@ class AuditRow(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     session: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SsoConfig(Base):
+    """An org's OpenID Connect identity provider (revision 0005). One per org; the client secret
+    is AES-GCM sealed (crypto.SecretBox, associated data `sso:<org id>`)."""
+
+    __tablename__ = "directory_sso"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("directory_orgs.id"), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(200))
+    client_secret: Mapped[str] = mapped_column(Text)  # sealed
+    domains: Mapped[list[str]] = mapped_column(JSON)  # lower-case e-mail domains
+    default_roles: Mapped[list[str]] = mapped_column(JSON)
+    role_mapping: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{claim, value, roles}]
+    passwords_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class SsoIdentity(Base):
+    """A user signed in through an IdP: (issuer, subject) names exactly one user, of one org."""
+
+    __tablename__ = "directory_sso_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_directory_sso_identities_iss_sub"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("directory_orgs.id"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(ForeignKey("directory_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_signin_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

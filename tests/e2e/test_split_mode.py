@@ -249,6 +249,8 @@ def check_postgres_schemas(split: Split) -> None:
         "directory_audit",
         "directory_brand_versions",
         "directory_brand_assets",
+        "directory_sso",
+        "directory_sso_identities",
     }
 
 

@@ -88,6 +88,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "next": "/x?y=1",
     },
     "login_mfa.html": {"user": None, "nav": [], "error": "That code did not work.", "next": "/directory/me"},
+    "login_sso.html": {"user": None, "nav": [], "idp_url": "https://idp.example/auth?client_id=a&state=b"},
     "dashboard.html": {
         "tiles": [{"title": "Users", "path": "/directory/users", "description": "Manage users <&>"}]
     },
@@ -331,4 +332,5 @@ def test_static_assets_shape() -> None:
         "error.html",
         "login.html",
         "login_mfa.html",
+        "login_sso.html",
     ]

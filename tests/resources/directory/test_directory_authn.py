@@ -185,6 +185,7 @@ async def test_principal_resolution(env: Env) -> None:
     assert [e.action for e in carol.entitlements] == [
         "directory:manage-entitlements",
         "directory:manage-roles",
+        "directory:manage-sso",
         "directory:manage-users",
         "directory:self",
         "directory:view-audit",

@@ -136,7 +136,8 @@ async def test_escalation_refused(client: httpx.AsyncClient, env: Env, verifier:
     r = await client.put(f"/api/users/{alice}/entitlements", json={"roles": []}, headers=as_("bob@globex"))
     assert r.status_code == 403
     assert r.json()["detail"].startswith(
-        "alice@globex holds entitlements you lack: directory:manage-roles, directory:manage-users"
+        "alice@globex holds entitlements you lack: "
+        "directory:manage-roles, directory:manage-sso, directory:manage-users"
     )
 
 

@@ -34,8 +34,8 @@ async def test_create_verify_revoke(env: Env) -> None:
     assert verified is not None
     assert verified[0] == row.id
     assert verified[1].user_id == env.ids["alice@globex"]
-    # 6 directory + tollfree:view, edit-routing and view-audit + traffic:view
-    assert len(verified[1].entitlements) == 10
+    # 7 directory + tollfree:view, edit-routing and view-audit + traffic:view
+    assert len(verified[1].entitlements) == 11
     async with env.tx(write=False) as tx:
         stored = await tx.session.get(ApiToken, row.id)
         assert stored is not None

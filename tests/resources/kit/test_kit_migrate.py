@@ -22,6 +22,8 @@ TABLES = [
     "directory_orgs",
     "directory_role_entitlements",
     "directory_roles",
+    "directory_sso",
+    "directory_sso_identities",
     "directory_user_entitlements",
     "directory_user_roles",
     "directory_users",
@@ -44,7 +46,7 @@ async def test_upgrade_sqlite_is_idempotent(tmp_path: Path) -> None:
             )
             assert [r[0] for r in names] == TABLES
             version = await conn.exec_driver_sql("SELECT version_num FROM directory_alembic_version")
-            assert version.all() == [("0004",)]
+            assert version.all() == [("0005",)]
     finally:
         await engine.dispose()
 
@@ -56,7 +58,7 @@ async def test_upgrade_with_explicit_part_name(tmp_path: Path) -> None:
     try:
         async with engine.connect() as conn:
             version = await conn.exec_driver_sql("SELECT version_num FROM other_alembic_version")
-            assert version.all() == [("0004",)]
+            assert version.all() == [("0005",)]
     finally:
         await engine.dispose()
 
@@ -80,7 +82,7 @@ async def test_upgrade_postgres_into_own_schema() -> None:
             version = await conn.exec_driver_sql(
                 f'SELECT version_num FROM "{schema}".directory_alembic_version'  # noqa: S608
             )
-            assert version.all() == [("0004",)]
+            assert version.all() == [("0005",)]
             public = await conn.exec_driver_sql(
                 "SELECT count(*) FROM information_schema.tables "
                 "WHERE table_schema = 'public' AND table_name = 'directory_alembic_version'"
