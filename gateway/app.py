@@ -27,7 +27,7 @@ from starlette.types import Scope
 
 from branding import BUILTIN_BRANDS_DIR, BrandRegistry
 from branding.web import create_brand_app
-from gateway import login, pages
+from gateway import apidocs, login, pages
 from gateway.auth import Authenticator, PasswordAuthenticator
 from gateway.brands import LiveBrands
 from gateway.config import Config
@@ -117,6 +117,7 @@ def _routes(brands: LiveBrands) -> list[BaseRoute]:
     return [
         *pages.routes(),
         *login.routes(),
+        *apidocs.routes(),
         Mount("/static", app=CachedStaticFiles(directory=WEBUI_STATIC, check_dir=False), name="static"),
         Mount("/brand", app=create_brand_app(brands, assets=brands), name="brand"),
         Route("/api/{resource}/{rest:path}", api),
