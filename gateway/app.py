@@ -27,7 +27,7 @@ from starlette.types import Scope
 
 from branding import BUILTIN_BRANDS_DIR, BrandRegistry
 from branding.web import create_brand_app
-from gateway import login, pages, sso_login
+from gateway import apidocs, login, pages, sso_login
 from gateway.auth import Authenticator, PasswordAuthenticator
 from gateway.brands import LiveBrands
 from gateway.config import Config
@@ -118,6 +118,7 @@ def _routes(brands: LiveBrands) -> list[BaseRoute]:
         *pages.routes(),
         *login.routes(),
         *sso_login.routes(),
+        *apidocs.routes(),
         Mount("/static", app=CachedStaticFiles(directory=WEBUI_STATIC, check_dir=False), name="static"),
         Mount("/brand", app=create_brand_app(brands, assets=brands), name="brand"),
         Route("/api/{resource}/{rest:path}", api),

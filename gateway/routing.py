@@ -155,7 +155,7 @@ class Forwarder:
             await self._refuse(scope, receive, send, 404)
             return
         request_id = request_id_of(scope)
-        principal, session_ref = await self._identify(scope, deps, request_id)
+        principal, session_ref = await self.identify(scope, deps, request_id)
         if principal is None:
             await self._unauthenticated(scope, receive, send)
             return
@@ -202,7 +202,7 @@ class Forwarder:
             )
             await response(scope, receive, send)
 
-    async def _identify(
+    async def identify(
         self, scope: Scope, deps: GatewayDeps, request_id: str
     ) -> tuple[Principal | None, str | None]:
         token = bearer_token(scope) if self.api else None

@@ -77,12 +77,21 @@ def resource_app(
     lifespan: Lifespan[Starlette],
     verifier: Any = None,
     templates: Any = None,
+    contract: Any = None,
 ) -> Starlette:
     """A resource's ASGI app: `routes` after `/healthz`, every request but `/healthz` verified
-    (`verifier` defaults to the JWKS file, `templates` to the branded ResourceTemplates)."""
+    (`verifier` defaults to the JWKS file, `templates` to the branded ResourceTemplates);
+    `contract` (resources/<name>/openapi.py) adds the caller-filtered `openapi.json` routes."""
     from resources.kit.middleware import AssertionMiddleware
 
-    app = Starlette(routes=[Route("/healthz", healthz, methods=["GET"]), *routes], lifespan=lifespan)
+    spec_routes: list[BaseRoute] = []
+    if contract is not None:
+        from resources.kit.openapi import openapi_routes
+
+        spec_routes = openapi_routes(contract)
+    app = Starlette(
+        routes=[Route("/healthz", healthz, methods=["GET"]), *spec_routes, *routes], lifespan=lifespan
+    )
     app.state.templates = templates if templates is not None else default_templates(settings, resource_dir)
     install_error_handlers(app)
     app.add_middleware(

@@ -92,6 +92,38 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "dashboard.html": {
         "tiles": [{"title": "Users", "path": "/directory/users", "description": "Manage users <&>"}]
     },
+    "api_docs.html": {
+        "count": 1,
+        "resources": [{"name": "traffic", "title": "Traffic", "spec": "/api/traffic/openapi.json"}],
+        "groups": [
+            {
+                "title": "Traffic",
+                "operations": [
+                    {
+                        "id": "traffic_get_calls",
+                        "method": "GET",
+                        "path": "/api/traffic/calls",
+                        "summary": "Call records <newest first>",
+                        "description": "",
+                        "action": "traffic:view",
+                        "parameters": [
+                            {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer"}}
+                        ],
+                        "body_media": "",
+                        "body": "",
+                        "responses": [
+                            {
+                                "status": "200",
+                                "description": "OK",
+                                "media": "application/json",
+                                "schema": "{}",
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    },
     "error.html": {"status": 502, "heading": "Service unavailable", "message": "Directory is down."},
     "account_sessions.html": {
         "sessions": [
@@ -265,6 +297,15 @@ def test_account_sessions(shell: ShellTemplates, registry: BrandRegistry) -> Non
     assert 'name="session"' not in only_current
 
 
+def test_api_docs_lists_each_operation_escaped(shell: ShellTemplates, registry: BrandRegistry) -> None:
+    html = render(shell, registry, "api_docs.html")
+    assert '<details class="api-op" id="traffic_get_calls">' in html
+    assert "Call records &lt;newest first&gt;" in html
+    assert '<a href="/api/traffic/openapi.json" download>Traffic</a>' in html
+    assert "Needs the entitlement <code>traffic:view</code>." in html
+    assert "(1 operation)" in html
+
+
 def test_forms_macros(shell: ShellTemplates) -> None:
     env = shell.environment("default")
     t = env.from_string(
@@ -327,6 +368,7 @@ def test_static_assets_shape() -> None:
     assert ":focus-visible" in css
     assert sorted(p.name for p in TEMPLATES_DIR.glob("*.html")) == [
         "account_sessions.html",
+        "api_docs.html",
         "base.html",
         "dashboard.html",
         "error.html",
