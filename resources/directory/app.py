@@ -58,7 +58,14 @@ def create_app(
         lifespan=lifespan,
         verifier=verifier,
         templates=templates,
+        contract=_contract(),
     )
     if context is not None:
         app.state.ctx = context
     return app
+
+
+def _contract() -> object:
+    from resources.directory.openapi import CONTRACT
+
+    return CONTRACT

@@ -22,7 +22,7 @@ from resources.kit.manifest import Manifest, Plane, Rule
 OPENAPI_VERSION = "3.1.0"
 SPEC_PATH = {"customer": "/api/openapi.json", "network": "/network/openapi.json"}
 _PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::path)?\}")
-Media = Literal["application/json", "multipart/form-data"]
+Media = Literal["application/json", "multipart/form-data", "application/octet-stream"]
 
 
 class FieldError(BaseModel):
@@ -61,6 +61,8 @@ class Operation:
     plane: Plane = "customer"
     description: str = ""
     path_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # an htmx fragment under /api (the plan editor's dialogs): documented as text/html
+    html: bool = False
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -191,6 +193,8 @@ def build_spec(contract: Contract, ops: Iterable[Operation], *, plane: Plane) ->
             response: dict[str, Any] = {"description": _STATUS_TEXT.get(status, "Success")}
             if model is not None:
                 response["content"] = {"application/json": {"schema": refs[(model, "serialization")]}}
+            elif op.html:
+                response["content"] = {"text/html": {"schema": {"type": "string"}}}
             item["responses"][str(status)] = response
         item["responses"]["default"] = {
             "description": "An error, as RFC 9457 problem details",
