@@ -145,3 +145,38 @@ async def test_counter_is_read_before_the_fetch(portal: Portal) -> None:
     assert not await portal.cached("alice@globex")
     assert (await portal.get("alice@globex", "/api/directory/me")).status_code == 200
     assert await portal.cached("alice@globex")
+
+
+async def test_split_counter_in_redis_is_created_and_shared() -> None:
+    """Split mode: the directory's RedisBus bumps, the gateway's (another client, as in another
+    process) sees it; a missing key is created by the reader, so the cache is used at all."""
+    import redis
+    from test_split_mode import REDIS, claim_redis_db, release_redis_db
+
+    from resources.kit.events import RedisBus
+    from resources.kit.versions import RedisCounter
+
+    try:
+        r = redis.Redis.from_url(REDIS)
+        r.ping()
+    except (OSError, redis.RedisError) as exc:
+        pytest.skip(f"Redis on 127.0.0.1:6379 is needed: {exc!r}")
+    url = f"{REDIS}/{claim_redis_db(r)}"
+    r.close()
+    directory_bus, gateway_bus = RedisBus(url), RedisBus(url)
+    try:
+        gateway, directory = counter_for(gateway_bus), counter_for(directory_bus)
+        assert isinstance(gateway, RedisCounter)
+        assert gateway.key == f"{gateway_bus.prefix}directory.version"
+        first = await gateway.current()  # missing: created with a random start
+        assert await gateway_bus.redis.get(gateway.key) == str(first).encode()
+        assert await gateway.current() == first  # stable while nothing changes
+        await directory.bump()
+        assert await gateway.current() == first + 1
+        await gateway_bus.redis.delete(gateway.key)  # a flushed Redis never repeats a value
+        assert await gateway.current() not in (first, first + 1)
+    finally:
+        await directory_bus.redis.delete(f"{directory_bus.prefix}directory.version")
+        await directory_bus.aclose()
+        await gateway_bus.aclose()
+        release_redis_db(url)
