@@ -45,6 +45,7 @@ from gateway.routing import Forwarder, resource_root
 from gateway.sessions import SessionManager, SessionStore
 from gateway.throttle import LoginThrottle, MemoryThrottle, RedisThrottle
 from resources.kit.events import EventBus
+from resources.kit.versions import counter_for
 
 if TYPE_CHECKING:
     from gateway.metrics import Metrics
@@ -147,7 +148,9 @@ def create_app(
     throttle, the built-in brands — overlaid with the directory's published ones while running —,
     `<certs>/gateway-secret.key`); tests pass their own."""
     live = LiveBrands(brands or BrandRegistry.load([BUILTIN_BRANDS_DIR]), dispatcher)
-    directory = DirectoryClient(dispatcher, cache=cache or PrincipalCache())
+    directory = DirectoryClient(
+        dispatcher, cache=cache or PrincipalCache(), counter=counter_for(bus) if bus is not None else None
+    )
     store = session_store or default_session_store(config)
     sessions = SessionManager(
         store, idle_seconds=config.session_idle_seconds, absolute_seconds=config.session_absolute_seconds

@@ -3,7 +3,11 @@
 Every call runs as the service principal "service:gateway" (holding `directory:authenticate`)
 on the service plane. Principals and verified API tokens are cached; the cache drops entries on
 the bus topic `directory.changed` (so a changed entitlement or a revoked token applies on the
-user's next request) and expires them after `ttl` seconds as a safety net.
+user's next request) and expires them after `ttl` seconds as a safety net. With a change counter
+(resources/kit/versions.py, bumped by the directory on every change) an entry is used only while
+the counter still reads what it read before the entry was fetched: a revoke, a disabled user, a
+suspended organisation or a narrowed grant applies on the very next request even when the event
+is late or lost.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 from gateway.ports import DispatcherPort
 from resources.kit.caller import Entitlement, Principal
+from resources.kit.versions import ChangeCounter
 
 log = logging.getLogger("gateway")
 
@@ -59,31 +64,34 @@ def token_hash(token: str) -> str:
 
 
 class PrincipalCache:
+    """Entries keyed by user id / token digest, each with its expiry and the counter version it
+    was fetched under; a lookup with another version (or after expiry) misses and drops it."""
+
     def __init__(self, *, ttl: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self._clock = clock
-        self._principals: dict[str, tuple[float, Principal]] = {}
-        self._tokens: dict[str, tuple[float, TokenIdentity]] = {}
+        self._principals: dict[str, tuple[float, int | None, Principal]] = {}
+        self._tokens: dict[str, tuple[float, int | None, TokenIdentity]] = {}
 
-    def principal(self, user_id: str) -> Principal | None:
+    def principal(self, user_id: str, version: int | None = None) -> Principal | None:
         hit = self._principals.get(user_id)
-        if hit is None or self._clock() >= hit[0]:
+        if hit is None or self._clock() >= hit[0] or hit[1] != version:
             self._principals.pop(user_id, None)
             return None
-        return hit[1]
+        return hit[2]
 
-    def put_principal(self, principal: Principal) -> None:
-        self._principals[principal.user_id] = (self._clock() + self.ttl, principal)
+    def put_principal(self, principal: Principal, version: int | None = None) -> None:
+        self._principals[principal.user_id] = (self._clock() + self.ttl, version, principal)
 
-    def token(self, digest: str) -> TokenIdentity | None:
+    def token(self, digest: str, version: int | None = None) -> TokenIdentity | None:
         hit = self._tokens.get(digest)
-        if hit is None or self._clock() >= hit[0]:
+        if hit is None or self._clock() >= hit[0] or hit[1] != version:
             self._tokens.pop(digest, None)
             return None
-        return hit[1]
+        return hit[2]
 
-    def put_token(self, digest: str, identity: TokenIdentity) -> None:
-        self._tokens[digest] = (self._clock() + self.ttl, identity)
+    def put_token(self, digest: str, identity: TokenIdentity, version: int | None = None) -> None:
+        self._tokens[digest] = (self._clock() + self.ttl, version, identity)
 
     def invalidate(self, user_ids: Iterable[str] | None) -> None:
         """Drop the given users' principals and tokens; None drops everything."""
@@ -94,7 +102,7 @@ class PrincipalCache:
         ids = set(user_ids)
         for uid in ids:
             self._principals.pop(uid, None)
-        for digest in [d for d, (_, ident) in self._tokens.items() if ident.principal.user_id in ids]:
+        for digest in [d for d, (_, _v, ident) in self._tokens.items() if ident.principal.user_id in ids]:
             del self._tokens[digest]
 
     def on_event(self, payload: dict[str, Any]) -> None:
@@ -106,9 +114,19 @@ class PrincipalCache:
 
 
 class DirectoryClient:
-    def __init__(self, dispatcher: DispatcherPort, *, cache: PrincipalCache | None = None) -> None:
+    def __init__(
+        self,
+        dispatcher: DispatcherPort,
+        *,
+        cache: PrincipalCache | None = None,
+        counter: ChangeCounter | None = None,
+    ) -> None:
         self._dispatcher = dispatcher
         self.cache = cache or PrincipalCache()
+        self.counter = counter
+
+    async def _version(self) -> int | None:
+        return None if self.counter is None else await self.counter.current()
 
     async def _call(
         self, method: str, path: str, body: Any = None, *, request_id: str | None = None
@@ -156,7 +174,8 @@ class DirectoryClient:
 
     async def principal(self, user_id: str, *, request_id: str | None = None) -> Principal | None:
         """The user's current principal; None when unknown, disabled or locked."""
-        cached = self.cache.principal(user_id)
+        version = await self._version()  # read before fetching: a change after it makes a miss
+        cached = self.cache.principal(user_id, version)
         if cached is not None:
             return cached
         status, data = await self._call("GET", f"/internal/principals/{user_id}", request_id=request_id)
@@ -167,12 +186,13 @@ class DirectoryClient:
         principal = Principal.from_json(data)
         if principal.user_id != user_id:
             raise DirectoryError("principal lookup answered for another user")
-        self.cache.put_principal(principal)
+        self.cache.put_principal(principal, version)
         return principal
 
     async def verify_token(self, token: str, *, request_id: str | None = None) -> TokenIdentity | None:
         digest = token_hash(token)
-        cached = self.cache.token(digest)
+        version = await self._version()
+        cached = self.cache.token(digest, version)
         if cached is not None:
             return cached
         data = await self._ok_json("POST", "/internal/tokens/verify", {"token": token}, request_id)
@@ -181,7 +201,7 @@ class DirectoryClient:
         identity = TokenIdentity(
             principal=Principal.from_json(data["principal"]), token_id=str(data.get("token_id") or "")
         )
-        self.cache.put_token(digest, identity)
+        self.cache.put_token(digest, identity, version)
         return identity
 
     async def sso_discover(

@@ -16,6 +16,7 @@ from resources.directory.crypto import SecretBox, make_hasher
 from resources.directory.settings import DirectorySettings
 from resources.kit.db import open_engine, unit_of_work
 from resources.kit.events import EventBus
+from resources.kit.versions import counter_for
 
 CHANGED = "directory.changed"
 # orgs were created, suspended or resumed: whoever serves `directory.tenancy` publishes a fresh one
@@ -95,6 +96,8 @@ async def transaction(ctx: Context, *, write: bool) -> AsyncIterator[Tx]:
     async with unit_of_work(ctx.maker, write=write) as session:
         tx = Tx(session=session, ctx=ctx, now=ctx.clock())
         yield tx
+    if tx.everyone_changed or tx.changed or tx.tenancy_changed:
+        await counter_for(ctx.bus).bump()  # before the event: the gateway's cache checks it
     if tx.everyone_changed:
         await ctx.bus.publish(CHANGED, {"user_ids": None})
     elif tx.changed:

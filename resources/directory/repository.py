@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resources.directory.entitlements import merge
@@ -94,12 +94,41 @@ async def role_entitlements(
     return {k: tuple(v) for k, v in out.items()}
 
 
+# Built once (SQLAlchemy caches their compiled form): a user's roles with their grants, and the
+# user's direct grants — two statements for everything user_view / a principal needs.
+_ROLES_WITH_GRANTS = (
+    select(UserRole.role_id, RoleEntitlement.action, RoleEntitlement.scope)
+    .outerjoin(RoleEntitlement, RoleEntitlement.role_id == UserRole.role_id)
+    .where(UserRole.user_id == bindparam("user_id"))
+    .order_by(UserRole.role_id, RoleEntitlement.action)
+)
+_DIRECT_GRANTS = (
+    select(UserEntitlement.action, UserEntitlement.scope)
+    .where(UserEntitlement.user_id == bindparam("user_id"))
+    .order_by(UserEntitlement.action)
+)
+
+
+async def grants_of(
+    session: AsyncSession, user_id: str
+) -> tuple[list[str], tuple[Entitlement, ...], tuple[Entitlement, ...]]:
+    """(role ids sorted, direct grants, effective = roles' grants + direct) in two queries."""
+    roles: list[str] = []
+    from_roles: list[Entitlement] = []
+    for r in await session.execute(_ROLES_WITH_GRANTS, {"user_id": user_id}):
+        if not roles or roles[-1] != r.role_id:
+            roles.append(r.role_id)
+        if r.action is not None:
+            from_roles.append(_ent(r.action, r.scope))
+    direct = tuple(
+        _ent(r.action, r.scope) for r in await session.execute(_DIRECT_GRANTS, {"user_id": user_id})
+    )
+    return roles, direct, merge([*from_roles, *direct])
+
+
 async def effective_entitlements(session: AsyncSession, user_id: str) -> tuple[Entitlement, ...]:
     """Union of the user's roles' entitlements and direct grants."""
-    by_role = await role_entitlements(session, await role_ids_of(session, user_id))
-    return merge(
-        [*(e for ents in by_role.values() for e in ents), *await direct_entitlements(session, user_id)]
-    )
+    return (await grants_of(session, user_id))[2]
 
 
 async def list_roles(session: AsyncSession) -> list[Role]:

@@ -100,12 +100,8 @@ async def visible_user(tx: Tx, caller: Caller, action: str, user_id: str) -> tup
 
 
 async def user_view(tx: Tx, user: User) -> UserView:
-    return UserView(
-        user=user,
-        roles=await repo.role_ids_of(tx.session, user.id),
-        direct=await repo.direct_entitlements(tx.session, user.id),
-        effective=await repo.effective_entitlements(tx.session, user.id),
-    )
+    roles, direct, effective = await repo.grants_of(tx.session, user.id)
+    return UserView(user=user, roles=roles, direct=direct, effective=effective)
 
 
 async def require_manageable(tx: Tx, caller: Caller, target: User) -> None:

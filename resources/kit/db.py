@@ -5,12 +5,17 @@ begins itself: the driver runs with `isolation_level=None` and the "begin" hook 
 (reads) or `BEGIN IMMEDIATE` (writes: execution option `sqlite_immediate=True`), so savepoints
 and rollbacks behave and writers queue on the lock instead of failing mid-transaction.
 
+Reads on a SQLite file skip aiosqlite's thread: `unit_of_work(write=False)` runs on a reader
+engine that calls sqlite3 on the event loop thread, autocommit and `query_only`
+(resources/kit/sqlite_inline.py); the reader is disposed with its engine.
+
 PostgreSQL (one schema per part): models carry no schema; `schema_translate_map {None: schema}`
 puts every table in the part's schema, which is created on the engine's first connection.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -21,8 +26,12 @@ from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
+from resources.kit.sqlite_inline import create_reader_engine
+
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000")
 IMMEDIATE = "sqlite_immediate"
+# a SQLite file engine -> its inline reader engine (kept as long as the engine lives)
+_READERS: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
 
 
 def quote_schema(schema: str) -> str:
@@ -76,7 +85,20 @@ def _sqlite_engine(url: str) -> AsyncEngine:
         immediate = conn.get_execution_options().get(IMMEDIATE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    reader = create_reader_engine(url)
+    if reader is not None:
+        _READERS[engine] = reader
+
+        @event.listens_for(engine.sync_engine, "engine_disposed")
+        def _dispose_reader(_engine: Any) -> None:
+            reader.sync_engine.dispose()  # inside AsyncEngine.dispose()'s greenlet
+
     return engine
+
+
+def reader_of(engine: AsyncEngine) -> AsyncEngine | None:
+    """The inline read-only engine beside a SQLite file engine (None for others)."""
+    return _READERS.get(engine)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -102,7 +124,22 @@ async def unit_of_work(
     """One transaction: commit when the block succeeds, roll back when it raises.
 
     `write=True` takes SQLite's write lock up front (BEGIN IMMEDIATE), so a read-then-write
-    block cannot fail with "database is locked" halfway; PostgreSQL ignores the option."""
+    block cannot fail with "database is locked" halfway; PostgreSQL ignores the option.
+    `write=False` on a SQLite file reads through the inline reader: no BEGIN, no thread hop,
+    and no write possible (query_only)."""
+    if not write:
+        bind = maker.kw.get("bind")
+        reader = reader_of(bind) if isinstance(bind, AsyncEngine) else None
+        if reader is not None:
+            # not `async with`: AsyncSession.__aexit__ closes in a new task (one loop hop);
+            # closing a reader session never suspends, so a cancellation cannot interrupt it
+            session = maker(bind=reader)
+            try:
+                yield session
+                await session.commit()
+            finally:
+                await session.close()
+            return
     async with maker() as session:
         await session.connection(execution_options={IMMEDIATE: True} if write else None)
         try:

@@ -72,6 +72,11 @@ class RedisBus:
         db = int(self._redis.connection_pool.connection_kwargs.get("db") or 0)
         self.prefix = f"switchboard:{db}:"
 
+    @property
+    def redis(self) -> Any:
+        """The client (resources/kit/versions.py keeps its counters next to the channels)."""
+        return self._redis
+
     async def publish(self, topic: str, payload: dict[str, Any]) -> None:
         await self._redis.publish(f"{self.prefix}{topic}", json.dumps(payload))
 
