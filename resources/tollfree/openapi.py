@@ -39,7 +39,7 @@ class Event(BaseModel):
 
 
 class VersionSummary(BaseModel):
-    id: int
+    id: str
     target: str
     number: int
     state: str

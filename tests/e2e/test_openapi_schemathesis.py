@@ -84,7 +84,7 @@ def fuzz(spec: dict[str, Any], *, base_url: str, session: requests.Session, toke
             )
             try:
                 case.validate_response(response, checks=CHECKS)
-            except Exception as exc:  # every failure is collected and reported together
+            except (Exception, BaseExceptionGroup) as exc:  # every failure is collected and reported together
                 message = " ".join(str(exc).split())[:400]
                 failures.setdefault(f"{case.method.upper()} {case.path}: {message}")
 
