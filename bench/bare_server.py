@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,14 +24,15 @@ async def hello(_request: Request) -> Response:
     return JSONResponse({"hello": "world"})
 
 
-async def serve(port: int) -> None:
-    certs = Config.load().certs_dir
-    app = Starlette(routes=[Route("/hello", hello), Route("/healthz", hello)])
+async def serve_like_the_portal(app: Any, *, port: int, lifespan: str, config: Config | None = None) -> None:
+    """`app` on 127.0.0.1:`port` with the gateway's certificate and uvicorn configuration (what
+    every row of bench/dispatch shares, so the rows differ only in the app)."""
+    certs = (config or Config.load()).certs_dir
     cfg = _uvicorn_config(
         app,
         host="127.0.0.1",
         port=port,
-        lifespan="off",
+        lifespan=lifespan,
         tls=tls_server_kwargs(
             certfile=certs / "gateway.pem",
             keyfile=certs / "gateway-key.pem",
@@ -39,6 +41,11 @@ async def serve(port: int) -> None:
         ),
     )
     await run_servers([cfg])
+
+
+async def serve(port: int) -> None:
+    app = Starlette(routes=[Route("/hello", hello), Route("/healthz", hello)])
+    await serve_like_the_portal(app, port=port, lifespan="off")
 
 
 if __name__ == "__main__":

@@ -10,11 +10,11 @@ import asyncio
 import json
 import sys
 
+from bench.bare_server import serve_like_the_portal
 from dispatcher.assertion import AssertionSigner, SigningKeys
 from dispatcher.registry import load_manifests
 from gateway.config import Config
-from gateway.serve import _uvicorn_config, resource_settings, run_servers
-from gateway.tlsproto import tls_server_kwargs
+from gateway.serve import resource_settings
 from resources.kit.caller import Entitlement, Principal
 from resources.kit.events import InProcessBus
 
@@ -42,20 +42,7 @@ def mint(principal_json: str) -> str:
 async def serve(port: int) -> None:
     config = Config.load()
     app = load_manifests()["directory"].create_app(resource_settings(config, "directory", InProcessBus()))
-    certs = config.certs_dir
-    cfg = _uvicorn_config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        lifespan="on",
-        tls=tls_server_kwargs(
-            certfile=certs / "gateway.pem",
-            keyfile=certs / "gateway-key.pem",
-            ca_file=None,
-            require_client_cert=False,
-        ),
-    )
-    await run_servers([cfg])
+    await serve_like_the_portal(app, port=port, lifespan="on", config=config)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from dispatcher.errors import PolicyDenied, ResourceUnavailable
 from gateway.deps import GatewayDeps, deps_of
 from gateway.errors import error_response
 from gateway.headers import request_id_of
-from gateway.identity import session_of
+from gateway.pages import signed_in
 from gateway.rendering import nav_for
 from gateway.routing import Forwarder
 from resources.kit.caller import Principal
@@ -26,19 +26,16 @@ TITLE = "Switchboard API"
 _METHODS = ("get", "post", "put", "patch", "delete")
 
 
-async def specs_for(deps: GatewayDeps, principal: Principal, *, request_id: str) -> list[dict[str, Any]]:
-    """Each resource's spec as the resource lists it for this principal (a resource the principal
-    holds nothing of, or one that is down, is left out)."""
-    out: list[dict[str, Any]] = []
+async def specs_for(deps: GatewayDeps, principal: Principal, *, request_id: str) -> dict[str, dict[str, Any]]:
+    """Resource name → its spec as the resource lists it for this principal (a resource the
+    principal holds nothing of — the policy refuses —, or one that is down, is left out)."""
+    out: dict[str, dict[str, Any]] = {}
     for name in deps.dispatcher.manifests:
-        path = SPEC_PATH["customer"]
-        if not deps.dispatcher.decide(principal=principal, resource=name, method="GET", path=path).allow:
-            continue
         try:
             result = await deps.dispatcher.call(
                 resource=name,
                 method="GET",
-                path=path,
+                path=SPEC_PATH["customer"],
                 principal=principal,
                 plane="customer",
                 request_id=request_id,
@@ -46,7 +43,7 @@ async def specs_for(deps: GatewayDeps, principal: Principal, *, request_id: str)
         except (PolicyDenied, ResourceUnavailable):
             continue
         if result.status == 200:
-            out.append(result.json())
+            out[name] = result.json()
     return out
 
 
@@ -56,7 +53,7 @@ async def merged_spec(request: Request) -> Response:
     principal, _ = await Forwarder(api=True).identify(request.scope, deps, request_id)
     if principal is None:
         return error_response(request.scope, 401, headers={"WWW-Authenticate": "Bearer"})
-    spec = merge_specs(await specs_for(deps, principal, request_id=request_id), title=TITLE)
+    spec = merge_specs((await specs_for(deps, principal, request_id=request_id)).values(), title=TITLE)
     return JSONResponse(spec, headers={"Cache-Control": "private, no-store"})
 
 
@@ -110,18 +107,15 @@ def _operations(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 async def docs_page(request: Request) -> Response:
-    deps = deps_of(request.scope)
-    request_id = request_id_of(request.scope)
-    principal, _ = await Forwarder(api=False).identify(request.scope, deps, request_id)
-    record = session_of(request.scope)
-    if principal is None or record is None:
-        return Response(status_code=303, headers={"Location": "/login?next=/api/docs"})
-    specs = await specs_for(deps, principal, request_id=request_id)
-    spec = merge_specs(specs, title=TITLE)
+    found = await signed_in(request)
+    if isinstance(found, Response):
+        return found
+    deps, record, principal = found
+    specs = await specs_for(deps, principal, request_id=request_id_of(request.scope))
+    spec = merge_specs(specs.values(), title=TITLE)
+    manifests = deps.dispatcher.manifests
     resources = [
-        {"name": name, "title": m.title, "spec": f"/api/{name}/openapi.json"}
-        for name, m in deps.dispatcher.manifests.items()
-        if any(s.get("info", {}).get("title") == f"Switchboard {m.title} API" for s in specs)
+        {"name": name, "title": manifests[name].title, "spec": f"/api/{name}/openapi.json"} for name in specs
     ]
     return deps.renderer.render(
         request.scope,

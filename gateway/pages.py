@@ -19,7 +19,7 @@ from resources.kit.caller import Principal
 STATIC_CACHE = "public, max-age=3600"
 
 
-async def _signed_in(request: Request) -> tuple[GatewayDeps, SessionRecord, Principal] | Response:
+async def signed_in(request: Request) -> tuple[GatewayDeps, SessionRecord, Principal] | Response:
     deps = deps_of(request.scope)
     principal = await session_principal(
         request.scope,
@@ -52,7 +52,7 @@ def tiles_for(deps: GatewayDeps, principal: Principal) -> list[dict[str, Any]]:
 
 
 async def dashboard(request: Request) -> Response:
-    found = await _signed_in(request)
+    found = await signed_in(request)
     if isinstance(found, Response):
         return found
     deps, record, principal = found
@@ -68,7 +68,7 @@ async def dashboard(request: Request) -> Response:
 
 
 async def account_sessions(request: Request) -> Response:
-    found = await _signed_in(request)
+    found = await signed_in(request)
     if isinstance(found, Response):
         return found
     deps, record, principal = found
@@ -96,7 +96,7 @@ async def account_sessions(request: Request) -> Response:
 
 async def revoke_sessions(request: Request) -> Response:
     """Form fields: `session` (an id_ref) or `all_others=1`. CSRF checked by the middleware."""
-    found = await _signed_in(request)
+    found = await signed_in(request)
     if isinstance(found, Response):
         return found
     deps, record, _principal = found

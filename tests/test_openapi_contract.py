@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from dispatcher.policy import decide
 from dispatcher.registry import load_manifests
-from resources.kit.caller import Entitlement, Principal
 from resources.kit.manifest import Manifest
 from resources.kit.openapi import Contract, merge_specs
 
@@ -52,20 +50,6 @@ def test_the_whole_spec_is_valid_openapi_3_1(contract: Contract, plane: Any) -> 
     assert sum(len(item) for item in spec["paths"].values()) == len(wanted)
 
 
-def principal(*actions: str) -> Principal:
-    return Principal(
-        user_id="u1",
-        username="u1",
-        display_name="U",
-        kind="customer",
-        org_id="globex",
-        customer_id="globex",
-        reseller_chain=(),
-        brand="default",
-        entitlements=tuple(Entitlement(action=a) for a in actions),
-    )
-
-
 @pytest.mark.parametrize("contract", contracts(), ids=lambda c: c.manifest.name)
 def test_a_caller_sees_exactly_the_operations_of_the_actions_it_holds(contract: Contract) -> None:
     rules = [r for r in contract.manifest.rules_for("customer") if r.path.startswith("/api/")]
@@ -79,20 +63,6 @@ def test_a_caller_sees_exactly_the_operations_of_the_actions_it_holds(contract: 
     expected = sum(1 for r in rules if r.action == action)
     assert sum(len(item) for item in spec["paths"].values()) == expected
     assert contract.spec(plane="customer", holds=lambda a: False)["paths"] == {}
-
-
-def test_the_policy_lets_a_holder_of_any_action_read_the_contract_and_nobody_else() -> None:
-    manifest = contracts()[0].manifest
-    action = manifest.rules_for("customer")[0].action
-    allowed = decide(principal=principal(action), manifest=manifest, method="GET", path="/api/openapi.json")
-    assert allowed.allow is True
-    denied = decide(
-        principal=principal("other:thing"), manifest=manifest, method="GET", path="/api/openapi.json"
-    )
-    assert denied.allow is False
-    assert denied.reasons == (f"u1 holds no customer action of {manifest.name}",)
-    post = decide(principal=principal(action), manifest=manifest, method="POST", path="/api/openapi.json")
-    assert post.allow is False
 
 
 def test_the_merged_spec_keeps_every_resource_apart() -> None:

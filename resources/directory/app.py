@@ -19,6 +19,7 @@ from resources.directory import (
     views_sso,
 )
 from resources.directory.context import Context, open_context
+from resources.directory.openapi import CONTRACT
 from resources.directory.settings import DirectorySettings
 from resources.directory.tenancy_bus import run_tenancy_publisher
 from resources.kit.app import context_lifespan, resource_app
@@ -58,14 +59,8 @@ def create_app(
         lifespan=lifespan,
         verifier=verifier,
         templates=templates,
-        contract=_contract(),
+        contract=CONTRACT,
     )
     if context is not None:
         app.state.ctx = context
     return app
-
-
-def _contract() -> object:
-    from resources.directory.openapi import CONTRACT
-
-    return CONTRACT

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from resources.directory.manifest import MANIFEST
-from resources.kit.openapi import Contract, Operation
+from resources.kit.openapi import Contract, op
 
 Time = str
 
@@ -318,79 +318,75 @@ class SsoConfig(BaseModel):
     updated_by: str
 
 
-def _op(method: Any, path: str, summary: str, **kw: Any) -> Operation:
-    return Operation(method=method, path=path, summary=summary, **kw)
-
-
 CONTRACT = Contract(
     manifest=MANIFEST,
     operations=(
-        _op("GET", "/api/users", "Users you administer", query=Page, responses={200: UserPage}),
-        _op("POST", "/api/users", "Add a user", body=NewUser, responses={201: NewUserResult}),
-        _op("GET", "/api/users/{user_id}", "One user with roles and grants", responses={200: UserDetail}),
-        _op(
+        op("GET", "/api/users", "Users you administer", query=Page, responses={200: UserPage}),
+        op("POST", "/api/users", "Add a user", body=NewUser, responses={201: NewUserResult}),
+        op("GET", "/api/users/{user_id}", "One user with roles and grants", responses={200: UserDetail}),
+        op(
             "PATCH",
             "/api/users/{user_id}",
             "Change a user's profile or disable them",
             body=UserPatch,
             responses={200: UserDetail},
         ),
-        _op(
+        op(
             "POST",
             "/api/users/{user_id}/password-reset",
             "Set a temporary password",
             responses={200: TemporaryPassword},
         ),
-        _op("POST", "/api/users/{user_id}/mfa-reset", "Remove a user's second factor", responses={204: None}),
-        _op(
+        op("POST", "/api/users/{user_id}/mfa-reset", "Remove a user's second factor", responses={204: None}),
+        op(
             "PUT",
             "/api/users/{user_id}/entitlements",
             "Replace a user's roles and direct grants",
             body=Grants,
             responses={200: UserDetail},
         ),
-        _op("GET", "/api/roles", "Roles you can assign", responses={200: Roles}),
-        _op("POST", "/api/roles", "Define a role", body=NewRole, responses={201: RoleDetail}),
-        _op("GET", "/api/roles/{role_id}", "One role", responses={200: RoleDetail}),
-        _op("PUT", "/api/roles/{role_id}", "Change a role", body=RoleChange, responses={200: RoleDetail}),
-        _op("DELETE", "/api/roles/{role_id}", "Delete a role nobody holds", responses={204: None}),
-        _op("GET", "/api/audit", "Directory audit log", query=AuditPageQuery, responses={200: AuditPage}),
-        _op("GET", "/api/me", "Your own account and entitlements", responses={200: UserDetail}),
-        _op("GET", "/api/me/tokens", "Your API tokens", responses={200: Tokens}),
-        _op("POST", "/api/me/tokens", "Make an API token", body=NewToken, responses={201: NewTokenResult}),
-        _op("DELETE", "/api/me/tokens/{token_id}", "Revoke one of your API tokens", responses={204: None}),
-        _op("GET", "/api/orgs", "Organisations of your subtree", responses={200: Orgs}),
-        _op("POST", "/api/orgs", "Create a reseller or customer", body=NewOrg, responses={201: Org}),
-        _op("GET", "/api/orgs/{org_id}", "One organisation", responses={200: Org}),
-        _op(
+        op("GET", "/api/roles", "Roles you can assign", responses={200: Roles}),
+        op("POST", "/api/roles", "Define a role", body=NewRole, responses={201: RoleDetail}),
+        op("GET", "/api/roles/{role_id}", "One role", responses={200: RoleDetail}),
+        op("PUT", "/api/roles/{role_id}", "Change a role", body=RoleChange, responses={200: RoleDetail}),
+        op("DELETE", "/api/roles/{role_id}", "Delete a role nobody holds", responses={204: None}),
+        op("GET", "/api/audit", "Directory audit log", query=AuditPageQuery, responses={200: AuditPage}),
+        op("GET", "/api/me", "Your own account and entitlements", responses={200: UserDetail}),
+        op("GET", "/api/me/tokens", "Your API tokens", responses={200: Tokens}),
+        op("POST", "/api/me/tokens", "Make an API token", body=NewToken, responses={201: NewTokenResult}),
+        op("DELETE", "/api/me/tokens/{token_id}", "Revoke one of your API tokens", responses={204: None}),
+        op("GET", "/api/orgs", "Organisations of your subtree", responses={200: Orgs}),
+        op("POST", "/api/orgs", "Create a reseller or customer", body=NewOrg, responses={201: Org}),
+        op("GET", "/api/orgs/{org_id}", "One organisation", responses={200: Org}),
+        op(
             "PATCH",
             "/api/orgs/{org_id}",
             "Change an organisation's name or contact",
             body=OrgPatch,
             responses={200: Org},
         ),
-        _op(
+        op(
             "POST",
             "/api/orgs/{org_id}/suspend",
             "Suspend an organisation (and everything below it)",
             responses={200: Org},
         ),
-        _op("POST", "/api/orgs/{org_id}/resume", "Resume a suspended organisation", responses={200: Org}),
-        _op(
+        op("POST", "/api/orgs/{org_id}/resume", "Resume a suspended organisation", responses={200: Org}),
+        op(
             "POST",
             "/api/orgs/{org_id}/admin",
             "Make (or promote) the organisation's admin",
             body=OrgAdmin,
             responses={200: OrgAdminResult, 201: OrgAdminResult},
         ),
-        _op(
+        op(
             "GET",
             "/api/brand",
             "Your brand: draft, published and effective fields",
             query=OrgQuery,
             responses={200: BrandState},
         ),
-        _op(
+        op(
             "PUT",
             "/api/brand/draft",
             "Save the brand draft",
@@ -398,7 +394,7 @@ CONTRACT = Contract(
             body=BrandDraft,
             responses={200: BrandVersion},
         ),
-        _op(
+        op(
             "POST",
             "/api/brand/assets",
             "Upload a logo or favicon (PNG, JPEG, WebP, ICO, SVG; ≤ 256 KiB)",
@@ -407,8 +403,8 @@ CONTRACT = Contract(
             responses={201: BrandAsset},
             description="Send a multipart form (`file`, `kind`) or the raw image with `?kind=`.",
         ),
-        _op("POST", "/api/brand/publish", "Publish the draft", query=OrgQuery, responses={200: BrandVersion}),
-        _op(
+        op("POST", "/api/brand/publish", "Publish the draft", query=OrgQuery, responses={200: BrandVersion}),
+        op(
             "POST",
             "/api/brand/rollback/{version}",
             "Publish an earlier version again",
@@ -416,15 +412,15 @@ CONTRACT = Contract(
             responses={200: BrandVersion},
             path_params={"version": {"type": "integer", "minimum": 1}},
         ),
-        _op("GET", "/api/brand/versions", "Brand history", query=OrgQuery, responses={200: BrandVersions}),
-        _op(
+        op("GET", "/api/brand/versions", "Brand history", query=OrgQuery, responses={200: BrandVersions}),
+        op(
             "GET",
             "/api/sso",
             "Your organisation's identity provider",
             query=OrgQuery,
             responses={200: SsoConfig},
         ),
-        _op(
+        op(
             "PUT",
             "/api/sso",
             "Register or change the identity provider",
@@ -432,6 +428,6 @@ CONTRACT = Contract(
             body=SsoInput,
             responses={200: SsoConfig},
         ),
-        _op("DELETE", "/api/sso", "Remove the identity provider", query=OrgQuery, responses={204: None}),
+        op("DELETE", "/api/sso", "Remove the identity provider", query=OrgQuery, responses={204: None}),
     ),
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,6 +16,9 @@ from starlette.types import Lifespan
 
 from resources.kit.errors import install_error_handlers
 from resources.kit.settings import ResourceSettings
+
+if TYPE_CHECKING:
+    from resources.kit.openapi import Contract
 
 C = TypeVar("C")
 
@@ -77,7 +80,7 @@ def resource_app(
     lifespan: Lifespan[Starlette],
     verifier: Any = None,
     templates: Any = None,
-    contract: Any = None,
+    contract: Contract | None = None,
 ) -> Starlette:
     """A resource's ASGI app: `routes` after `/healthz`, every request but `/healthz` verified
     (`verifier` defaults to the JWKS file, `templates` to the branded ResourceTemplates);

@@ -27,11 +27,15 @@ class EventBus(Protocol):
 
     async def aclose(self) -> None: ...
 
+    # the change counters that ride along with this bus, by name (resources/kit/versions.py)
+    counters: dict[str, Any]
 
-@dataclass
+
+@dataclass(eq=False)
 class InProcessBus:
     queue_size: int = 1000
     dropped: int = 0
+    counters: dict[str, Any] = field(default_factory=dict)
     _subs: list[tuple[frozenset[str], asyncio.Queue[Event]]] = field(default_factory=list)
 
     async def publish(self, topic: str, payload: dict[str, Any]) -> None:
@@ -71,6 +75,7 @@ class RedisBus:
         self._redis = aioredis.from_url(url)
         db = int(self._redis.connection_pool.connection_kwargs.get("db") or 0)
         self.prefix = f"switchboard:{db}:"
+        self.counters: dict[str, Any] = {}
 
     @property
     def redis(self) -> Any:

@@ -21,7 +21,7 @@ ScopeKind = Literal["tenant", "numbers", "self", "service"]
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "WS"]
 Plane = Literal["customer", "network", "service"]
 
-_PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::(path))?\}")
+PATH_PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::(path))?\}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,7 +59,7 @@ class Rule:
     @cached_property
     def _regex(self) -> re.Pattern[str]:
         out, pos = [], 0
-        for m in _PARAM.finditer(self.path):
+        for m in PATH_PARAM.finditer(self.path):
             out.append(re.escape(self.path[pos : m.start()]))
             out.append(f"(?P<{m.group(1)}>.+)" if m.group(2) else f"(?P<{m.group(1)}>[^/]+)")
             pos = m.end()

@@ -17,11 +17,11 @@ from typing import Any, Literal, cast
 from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 
-from resources.kit.manifest import Manifest, Plane, Rule
+from resources.kit.manifest import PATH_PARAM, Manifest, Plane, Rule
 
 OPENAPI_VERSION = "3.1.0"
 SPEC_PATH = {"customer": "/api/openapi.json", "network": "/network/openapi.json"}
-_PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::path)?\}")
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 Media = Literal["application/json", "multipart/form-data", "application/octet-stream"]
 
 
@@ -50,7 +50,7 @@ class Operation:
     `responses` maps success statuses to their body model (None: no body); every error status
     answers a `Problem`."""
 
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+    method: HttpMethod
     path: str
     summary: str
     responses: Mapping[int, type[BaseModel] | None]
@@ -69,10 +69,20 @@ class Operation:
         return (self.plane, self.method, self.path)
 
 
+def op(method: HttpMethod, path: str, summary: str, **rest: Any) -> Operation:
+    """`Operation` with its three always-given fields positional: the contract tables read as rows."""
+    return Operation(method=method, path=path, summary=summary, **rest)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Contract:
     manifest: Manifest
     operations: tuple[Operation, ...]
+    # built specs by (plane, indices of the visible operations): a caller's entitlements pick
+    # one of few subsets, and building one runs pydantic's schema generation
+    _built: dict[tuple[str, tuple[int, ...]], dict[str, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def rule_for(self, op: Operation) -> Rule | None:
         for rule in self.manifest.rules_for(op.plane):
@@ -80,19 +90,28 @@ class Contract:
                 return rule
         return None
 
-    def visible(self, *, plane: Plane, holds: Callable[[str], bool]) -> tuple[Operation, ...]:
+    def _visible_indices(self, plane: Plane, holds: Callable[[str], bool]) -> tuple[int, ...]:
         out = []
-        for op in self.operations:
-            rule = self.rule_for(op)
-            if op.plane == plane and rule is not None and holds(rule.action):
-                out.append(op)
+        for i, operation in enumerate(self.operations):
+            rule = self.rule_for(operation)
+            if operation.plane == plane and rule is not None and holds(rule.action):
+                out.append(i)
         return tuple(out)
+
+    def visible(self, *, plane: Plane, holds: Callable[[str], bool]) -> tuple[Operation, ...]:
+        return tuple(self.operations[i] for i in self._visible_indices(plane, holds))
 
     def spec(
         self, *, plane: Plane = "customer", holds: Callable[[str], bool] = lambda _a: True
     ) -> dict[str, Any]:
-        """OpenAPI 3.1 for the operations `holds` allows, with client-facing paths."""
-        return build_spec(self, self.visible(plane=plane, holds=holds), plane=plane)
+        """OpenAPI 3.1 for the operations `holds` allows, with client-facing paths (built once
+        per subset; callers get the shared document and must not change it)."""
+        key = (plane, self._visible_indices(plane, holds))
+        built = self._built.get(key)
+        if built is None:
+            built = build_spec(self, [self.operations[i] for i in key[1]], plane=plane)
+            self._built[key] = built
+        return built
 
 
 def public_path(resource: str, path: str, *, plane: Plane) -> str:
@@ -101,10 +120,6 @@ def public_path(resource: str, path: str, *, plane: Plane) -> str:
     if plane == "network":
         return f"/{resource}" + path.removeprefix("/network")
     return f"/api/{resource}" + path.removeprefix("/api")
-
-
-def _component(resource: str) -> Callable[[str], str]:
-    return lambda name: f"{resource}.{name}"
 
 
 def _schemas(
@@ -116,8 +131,6 @@ def _schemas(
     for op in ops:
         if op.body is not None:
             wanted.append((op.body, "validation"))
-        if op.query is not None:
-            wanted.append((op.query, "validation"))
         wanted.extend((m, "serialization") for m in op.responses.values() if m is not None)
     unique = list(dict.fromkeys(wanted))
     refs, defs = models_json_schema(unique, ref_template=f"#/components/schemas/{resource}.{{model}}")
@@ -125,20 +138,16 @@ def _schemas(
     return {(cast(type[BaseModel], m), mode): ref for (m, mode), ref in refs.items()}, components
 
 
-def _resolve(schema: Mapping[str, Any], components: Mapping[str, Any]) -> Mapping[str, Any]:
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        found: Mapping[str, Any] = components[ref.rsplit("/", 1)[-1]]
-        return found
-    return schema
-
-
-def _parameters(op: Operation, query_schema: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    """Path parameters from the template, query parameters from the query model's fields (flat
+    scalars, so its schema is used inline, never as a component)."""
     params: list[dict[str, Any]] = []
-    for name in _PARAM.findall(op.path):
+    for match in PATH_PARAM.finditer(op.path):
+        name = match.group(1)
         schema = dict(op.path_params.get(name, {"type": "string", "minLength": 1}))
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
-    if query_schema is not None:
+    if op.query is not None:
+        query_schema = op.query.model_json_schema(mode="validation")
         required = set(query_schema.get("required", ()))
         for name, schema in query_schema.get("properties", {}).items():
             param: dict[str, Any] = {"name": name, "in": "query", "required": name in required}
@@ -173,13 +182,12 @@ def build_spec(contract: Contract, ops: Iterable[Operation], *, plane: Plane) ->
     paths: dict[str, dict[str, Any]] = {}
     for op in ops:
         rule = contract.rule_for(op)
-        query_schema = _resolve(refs[(op.query, "validation")], components) if op.query is not None else None
         item: dict[str, Any] = {
             "operationId": _operation_id(manifest.name, op),
             "summary": op.summary,
             "tags": [manifest.title],
             "x-switchboard-action": rule.action if rule is not None else None,
-            "parameters": _parameters(op, query_schema),
+            "parameters": _parameters(op),
             "responses": {},
         }
         if op.description:
@@ -201,11 +209,6 @@ def build_spec(contract: Contract, ops: Iterable[Operation], *, plane: Plane) ->
             "content": {"application/problem+json": {"schema": problem_ref}},
         }
         paths.setdefault(public_path(manifest.name, op.path, plane=plane), {})[op.method.lower()] = item
-    # drop the query models' own components: they became parameters
-    for model in {op.query for op in ops if op.query is not None}:
-        ref = refs[(model, "validation")].get("$ref")
-        if isinstance(ref, str) and not _referenced(paths, components, ref):
-            components.pop(ref.rsplit("/", 1)[-1], None)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -217,15 +220,6 @@ def build_spec(contract: Contract, ops: Iterable[Operation], *, plane: Plane) ->
         "components": {"schemas": components, "securitySchemes": _SECURITY[plane]},
         "security": [{name: []} for name in _SECURITY[plane]],
     }
-
-
-def _referenced(paths: Mapping[str, Any], components: Mapping[str, Any], ref: str) -> bool:
-    import json
-
-    needle = json.dumps(ref)
-    return needle in json.dumps(paths) or any(
-        needle in json.dumps(schema) for name, schema in components.items() if not ref.endswith("/" + name)
-    )
 
 
 def _operation_id(resource: str, op: Operation) -> str:

@@ -56,16 +56,10 @@ class RedisCounter:
         await self._redis.incr(self.key)
 
 
-_ATTR = "_switchboard_counters"
-
-
 def counter_for(bus: EventBus, name: str = DIRECTORY_VERSION) -> ChangeCounter:
     """The counter `name` every holder of this bus shares (one per bus object and name)."""
-    counters: dict[str, ChangeCounter] | None = getattr(bus, _ATTR, None)
-    if counters is None:
-        counters = {}
-        setattr(bus, _ATTR, counters)
-    counter = counters.get(name)
+    counters = bus.counters
+    counter: ChangeCounter | None = counters.get(name)
     if counter is None:
         if isinstance(bus, RedisBus):
             counter = RedisCounter(bus.redis, f"{bus.prefix}{name}")

@@ -20,6 +20,7 @@ from resources.kit.settings import ResourceSettings
 from resources.tollfree import network, routes, routes_audit, routes_pool, views, views_audit, views_pool
 from resources.tollfree.assignments import run_numbers_publisher
 from resources.tollfree.context import Context, open_context
+from resources.tollfree.openapi import CONTRACT
 from resources.tollfree.runtime import run_scp
 from resources.tollfree.settings import TollfreeSettings
 from resources.tollfree.tenancy import run_tenancy_replica
@@ -70,14 +71,8 @@ def create_app(
         lifespan=lifespan,
         verifier=verifier,
         templates=templates,
-        contract=_contract(),
+        contract=CONTRACT,
     )
     if context is not None:
         app.state.ctx = context
     return app
-
-
-def _contract() -> object:
-    from resources.tollfree.openapi import CONTRACT
-
-    return CONTRACT

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from resources.kit.openapi import Contract, Operation
+from resources.kit.openapi import Contract, Operation, op
 from resources.tollfree.manifest import MANIFEST
 
 Time = str
@@ -347,25 +347,21 @@ class ScpStatus(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-def _op(method: Any, path: str, summary: str, **kw: Any) -> Operation:
-    return Operation(method=method, path=path, summary=summary, **kw)
-
-
 def lifecycle(base: str, what: str, param: dict[str, Any], key: str) -> tuple[Operation, ...]:
     """The version lifecycle every routed target has (numbers and templates)."""
     pp = {key: param}
     pn = {key: param, "n": N}
     v = f"{base}/versions/{{n}}"
     return (
-        _op(
+        op(
             "GET",
             base,
             f"The {what} with its active, pending and draft versions",
             path_params=pp,
             responses={200: Target},
         ),
-        _op("GET", f"{base}/versions", f"Versions of the {what}", path_params=pp, responses={200: Versions}),
-        _op(
+        op("GET", f"{base}/versions", f"Versions of the {what}", path_params=pp, responses={200: Versions}),
+        op(
             "POST",
             f"{base}/versions",
             "Start a draft",
@@ -374,9 +370,9 @@ def lifecycle(base: str, what: str, param: dict[str, Any], key: str) -> tuple[Op
             path_params=pp,
             responses={201: Version},
         ),
-        _op("GET", v, "One version with its document and events", path_params=pn, responses={200: Version}),
-        _op("PUT", v, "Change a draft", body=VersionChange, path_params=pn, responses={200: Version}),
-        _op(
+        op("GET", v, "One version with its document and events", path_params=pn, responses={200: Version}),
+        op("PUT", v, "Change a draft", body=VersionChange, path_params=pn, responses={200: Version}),
+        op(
             "POST",
             f"{v}/edit",
             "Apply one editor change to a draft (htmx fragment)",
@@ -384,7 +380,7 @@ def lifecycle(base: str, what: str, param: dict[str, Any], key: str) -> tuple[Op
             responses={200: None},
             html=True,
         ),
-        _op(
+        op(
             "GET",
             f"{v}/dialog",
             "The editor dialog of one node (htmx fragment)",
@@ -392,7 +388,7 @@ def lifecycle(base: str, what: str, param: dict[str, Any], key: str) -> tuple[Op
             responses={200: None},
             html=True,
         ),
-        _op(
+        op(
             "GET",
             f"{v}/diff",
             "What a version changes against another",
@@ -400,7 +396,7 @@ def lifecycle(base: str, what: str, param: dict[str, Any], key: str) -> tuple[Op
             path_params=pn,
             responses={200: Diff},
         ),
-        _op(
+        op(
             "POST",
             f"{v}/activate",
             "Activate now or schedule (effective_at)",
@@ -409,23 +405,23 @@ def lifecycle(base: str, what: str, param: dict[str, Any], key: str) -> tuple[Op
             path_params=pn,
             responses={200: Version},
         ),
-        _op("POST", f"{v}/hold", "Hold a scheduled version", path_params=pn, responses={200: Version}),
-        _op("POST", f"{v}/release", "Release a held version", path_params=pn, responses={200: Version}),
-        _op(
+        op("POST", f"{v}/hold", "Hold a scheduled version", path_params=pn, responses={200: Version}),
+        op("POST", f"{v}/release", "Release a held version", path_params=pn, responses={200: Version}),
+        op(
             "POST",
             f"{v}/cancel",
             "Cancel a draft or a scheduled version",
             path_params=pn,
             responses={200: Version},
         ),
-        _op(
+        op(
             "POST",
             f"{v}/rollback",
             "Make an earlier version active again (a new version)",
             path_params=pn,
             responses={201: Version},
         ),
-        _op(
+        op(
             "POST",
             f"{base}/simulate",
             "Route one call through a version",
@@ -434,7 +430,7 @@ def lifecycle(base: str, what: str, param: dict[str, Any], key: str) -> tuple[Op
             path_params=pp,
             responses={200: Simulation},
         ),
-        _op(
+        op(
             "POST",
             f"{base}/whatif",
             "Replay calls against a version and the active one",
@@ -442,7 +438,7 @@ def lifecycle(base: str, what: str, param: dict[str, Any], key: str) -> tuple[Op
             path_params=pp,
             responses={200: WhatIf},
         ),
-        _op(
+        op(
             "GET",
             f"{base}/audit",
             f"Audited changes of the {what}",
@@ -455,32 +451,32 @@ def lifecycle(base: str, what: str, param: dict[str, Any], key: str) -> tuple[Op
 CONTRACT = Contract(
     manifest=MANIFEST,
     operations=(
-        _op("GET", "/api/numbers", "Your toll-free numbers", query=CustomerQuery, responses={200: Numbers}),
-        _op(
+        op("GET", "/api/numbers", "Your toll-free numbers", query=CustomerQuery, responses={200: Numbers}),
+        op(
             "POST",
             "/api/numbers",
             "Assign a number to a customer (staff)",
             body=NewNumber,
             responses={201: Number},
         ),
-        _op(
+        op(
             "DELETE",
             "/api/numbers/{tfn}",
             "Take a number back (staff)",
             path_params={"tfn": TFN},
             responses={204: None},
         ),
-        _op(
+        op(
             "GET", "/api/pool", "Your pool of unassigned numbers (provider, resellers)", responses={200: Pool}
         ),
-        _op(
+        op(
             "POST",
             "/api/pool",
             "Put a number in a reseller's pool (provider)",
             body=PoolAdd,
             responses={201: PoolNumber},
         ),
-        _op(
+        op(
             "POST",
             "/api/pool/{tfn}/assign",
             "Assign a pool number to a customer below you",
@@ -488,32 +484,32 @@ CONTRACT = Contract(
             path_params={"tfn": TFN},
             responses={201: Number},
         ),
-        _op(
+        op(
             "DELETE",
             "/api/pool/{tfn}",
             "Take a number out of the pool",
             path_params={"tfn": TFN},
             responses={204: None},
         ),
-        _op(
+        op(
             "GET",
             "/api/audit",
             "Audited network changes you may read",
             query=AuditQuery,
             responses={200: AuditPage},
         ),
-        _op("GET", "/api/templates", "Routing templates", query=CustomerQuery, responses={200: Templates}),
-        _op(
+        op("GET", "/api/templates", "Routing templates", query=CustomerQuery, responses={200: Templates}),
+        op(
             "POST", "/api/templates", "Create a routing template", body=NewTemplate, responses={201: Template}
         ),
-        _op(
+        op(
             "GET",
             "/api/labels",
             "Labels (named value lists for decisions)",
             query=CustomerQuery,
             responses={200: Labels},
         ),
-        _op(
+        op(
             "PUT",
             "/api/labels/{name}",
             "Create or change a label",
@@ -521,7 +517,7 @@ CONTRACT = Contract(
             path_params={"name": {"type": "string", "minLength": 1}},
             responses={200: Label},
         ),
-        _op(
+        op(
             "DELETE",
             "/api/labels/{name}",
             "Delete a label",
@@ -529,22 +525,22 @@ CONTRACT = Contract(
             path_params={"name": {"type": "string", "minLength": 1}},
             responses={204: None},
         ),
-        _op(
+        op(
             "GET",
             "/api/sites",
             "Call-center sites (SIP destinations)",
             query=CustomerQuery,
             responses={200: Sites},
         ),
-        _op(
+        op(
             "PUT",
             "/api/sites/{customer_id}/{name}",
             "Create or change a site",
             body=SiteBody,
             responses={200: Site},
         ),
-        _op("DELETE", "/api/sites/{customer_id}/{name}", "Delete a site", responses={204: None}),
-        _op(
+        op("DELETE", "/api/sites/{customer_id}/{name}", "Delete a site", responses={204: None}),
+        op(
             "POST",
             "/api/origin/import",
             "Import the NPA-NXX → state/LATA table",
@@ -552,7 +548,7 @@ CONTRACT = Contract(
             responses={200: OriginImport},
             description='Send JSON {"csv": …} or the CSV itself as text/csv.',
         ),
-        _op(
+        op(
             "GET",
             "/api/origin/lookup",
             "Where a caller's number is from",
@@ -561,7 +557,7 @@ CONTRACT = Contract(
         ),
         *lifecycle("/api/numbers/{tfn}", "number", TFN, "tfn"),
         *lifecycle("/api/templates/{name}", "template", TEMPLATE, "name"),
-        _op(
+        op(
             "POST",
             "/network/route",
             "The per-call route query (the switch)",
@@ -570,6 +566,6 @@ CONTRACT = Contract(
             query=RouteFormat,
             responses={200: RouteAnswer},
         ),
-        _op("GET", "/network/status", "What the SCP serves", plane="network", responses={200: ScpStatus}),
+        op("GET", "/network/status", "What the SCP serves", plane="network", responses={200: ScpStatus}),
     ),
 )

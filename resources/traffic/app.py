@@ -20,6 +20,7 @@ from resources.traffic import network, routes, views, ws
 from resources.traffic.context import Context, open_context
 from resources.traffic.ingest import run_ingest
 from resources.traffic.live_runtime import run_live
+from resources.traffic.openapi import CONTRACT
 from resources.traffic.settings import TrafficSettings
 
 RESOURCE_DIR = Path(__file__).resolve().parent
@@ -59,14 +60,8 @@ def create_app(
         lifespan=lifespan,
         verifier=verifier,
         templates=templates,
-        contract=_contract(),
+        contract=CONTRACT,
     )
     if context is not None:
         app.state.ctx = context
     return app
-
-
-def _contract() -> object:
-    from resources.traffic.openapi import CONTRACT
-
-    return CONTRACT

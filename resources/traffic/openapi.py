@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from resources.kit.openapi import Contract, Operation
+from resources.kit.openapi import Contract, op
 from resources.traffic.manifest import MANIFEST
 from resources.traffic.schemas import MAX_LIMIT
 
@@ -142,55 +142,35 @@ class NetworkStatus(BaseModel):
 CONTRACT = Contract(
     manifest=MANIFEST,
     operations=(
-        Operation(
-            method="GET",
-            path="/api/live",
-            summary="Totals of the live window",
-            query=SelectQuery,
-            responses={200: Live},
-        ),
-        Operation(
-            method="GET",
-            path="/api/buckets",
-            summary="5-minute history of a selection",
+        op("GET", "/api/live", "Totals of the live window", query=SelectQuery, responses={200: Live}),
+        op(
+            "GET",
+            "/api/buckets",
+            "5-minute history of a selection",
             query=HistoryQuery,
             responses={200: History},
             description="Add `format=csv` to download the buckets as text/csv.",
         ),
-        Operation(
-            method="GET",
-            path="/api/calls",
-            summary="Call records, newest first, a page at a time",
+        op(
+            "GET",
+            "/api/calls",
+            "Call records, newest first, a page at a time",
             query=CallQuery,
             responses={200: CallPage},
             description="Add `format=csv` to download every match as text/csv.",
         ),
-        Operation(
-            method="GET",
-            path="/api/calls/{call_id}",
-            summary="One call record with every CDR field",
-            responses={200: CallDetail},
+        op(
+            "GET", "/api/calls/{call_id}", "One call record with every CDR field", responses={200: CallDetail}
         ),
-        Operation(
-            method="GET",
-            path="/api/ingest",
-            summary="Ingest health per network element (staff)",
-            responses={200: IngestStats},
-        ),
-        Operation(
-            method="POST",
-            path="/network/events",
+        op("GET", "/api/ingest", "Ingest health per network element (staff)", responses={200: IngestStats}),
+        op(
+            "POST",
+            "/network/events",
+            "Report call events and CDRs (a network element)",
             plane="network",
-            summary="Report call events and CDRs (a network element)",
             body=EventBatch,
             responses={200: IngestResult},
         ),
-        Operation(
-            method="GET",
-            path="/network/status",
-            plane="network",
-            summary="What ingest has done",
-            responses={200: NetworkStatus},
-        ),
+        op("GET", "/network/status", "What ingest has done", plane="network", responses={200: NetworkStatus}),
     ),
 )

@@ -94,3 +94,17 @@ def test_decide(who: Principal | None, method: str, path: str, plane: str, expec
 def test_default_plane_is_customer() -> None:
     assert decide(principal=VIEWER, manifest=MANIFEST, method="GET", path="/plans").allow is True
     assert decide(principal=SWITCH, manifest=MANIFEST, method="POST", path="/network/route").allow is False
+
+
+def test_a_holder_of_any_action_of_a_plane_may_read_that_planes_contract_and_nobody_else() -> None:
+    spec = {"method": "GET", "path": "/api/openapi.json", "manifest": MANIFEST}
+    assert decide(principal=principal("tollfree:edit-routing"), **spec) == Decision(
+        allow=True, action=None, reasons=("u1 holds tollfree:edit-routing (contract)",)
+    )
+    assert decide(principal=principal("tollfree:route"), **spec) == Decision(
+        allow=False, action=None, reasons=("u1 holds no customer action of tollfree",)
+    )
+    assert decide(principal=VIEWER, manifest=MANIFEST, method="POST", path="/api/openapi.json").allow is False
+    network = {"method": "GET", "path": "/network/openapi.json", "manifest": MANIFEST, "plane": "network"}
+    assert decide(principal=principal("tollfree:route"), **network).allow is True
+    assert decide(principal=VIEWER, **network).reasons == ("u1 holds no network action of tollfree",)
