@@ -1,13 +1,15 @@
 """The ceiling of bench/dispatch: a bare Starlette hello-world on the same uvicorn + TLS setup.
 
 `python -m bench.bare_server PORT` serves `GET /hello` (a small JSON body) with the gateway's
-certificate and the same uvicorn configuration the portal uses; nothing else.
+certificate, the same uvicorn configuration and the same event loop (uvloop) the portal uses;
+nothing else.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Coroutine
 from typing import Any
 
 from starlette.applications import Starlette
@@ -15,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from gateway.cli import loop_factory
 from gateway.config import Config
 from gateway.serve import _uvicorn_config, run_servers
 from gateway.tlsproto import tls_server_kwargs
@@ -43,10 +46,16 @@ async def serve_like_the_portal(app: Any, *, port: int, lifespan: str, config: C
     await run_servers([cfg])
 
 
+def run_like_the_portal(main: Coroutine[Any, Any, None]) -> None:
+    """Run `main` on the event loop the portal's CLI runs on (uvloop)."""
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        runner.run(main)
+
+
 async def serve(port: int) -> None:
     app = Starlette(routes=[Route("/hello", hello), Route("/healthz", hello)])
     await serve_like_the_portal(app, port=port, lifespan="off")
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(int(sys.argv[1])))
+    run_like_the_portal(serve(int(sys.argv[1])))

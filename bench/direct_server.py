@@ -6,11 +6,10 @@ prints an assertion for that principal valid long enough for one benchmark run.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 
-from bench.bare_server import serve_like_the_portal
+from bench.bare_server import run_like_the_portal, serve_like_the_portal
 from dispatcher.assertion import AssertionSigner, SigningKeys
 from dispatcher.registry import load_manifests
 from gateway.config import Config
@@ -35,7 +34,12 @@ def mint(principal_json: str) -> str:
         entitlements=tuple(Entitlement(action=e["action"], scope=e["scope"]) for e in me["entitlements"]),
     )
     return signer.mint(
-        audience="directory", principal=principal, plane="customer", session_ref=None, request_id="bench"
+        audience="directory",
+        principal=principal,
+        plane="customer",
+        session_ref=None,
+        request_id="bench",
+        reuse=True,  # a read: what the dispatcher sends for it (resources.kit.assertion caches it)
     )
 
 
@@ -49,4 +53,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "--mint":
         print(mint(sys.argv[2]))
     else:
-        asyncio.run(serve(int(sys.argv[1])))
+        run_like_the_portal(serve(int(sys.argv[1])))

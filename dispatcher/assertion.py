@@ -25,6 +25,7 @@ from resources.kit.settings import ISSUER
 ALG = "ES256"
 CURVE = "P-256"
 DEFAULT_TTL = 60
+MAX_REUSABLE = 4096  # reusable assertions kept (one per principal, session, plane and resource)
 
 
 def _import_private(jwk: dict[str, Any], *, where: str) -> ECKey:
@@ -93,7 +94,7 @@ class AssertionSigner:
         self._issuer = issuer
         self._ttl = ttl
         self._registry = JWSRegistry(algorithms=[ALG])
-        self._reusable: dict[tuple[str, str, str, str], tuple[str, int]] = {}
+        self._reusable: dict[tuple[str, Plane, str | None, Principal], tuple[str, int]] = {}
 
     def mint(
         self,
@@ -103,25 +104,28 @@ class AssertionSigner:
         plane: Plane,
         session_ref: str | None,
         request_id: str | None,
+        reuse: bool = False,
         now: float | None = None,
     ) -> str:
+        """`reuse`: the request only reads (GET/HEAD), so an assertion minted for the same
+        principal, session, plane and resource less than half a lifetime ago is sent again — no
+        request id inside (the resource takes X-Request-Id), and the resource verifies those bytes
+        once (resources.kit.assertion). A network element without a session always reuses: the
+        switch asks the SCP thousands of times a second. Writes always get a fresh assertion
+        carrying their request id, which the audit records."""
         current = time.time() if now is None else now
-        reuse_key = None
-        if principal.kind == "element" and session_ref is None:
-            # A network element (the switch asking the SCP per call) gets one assertion per
-            # resource for half its lifetime instead of a signature per request: the resource
-            # then verifies those bytes once (resources.kit.assertion). No request id inside.
-            ents = repr(principal.for_resource(audience))
-            reuse_key = (audience, principal.user_id, plane, ents)
-            cached = self._reusable.get(reuse_key)
+        key = None
+        if reuse or (principal.kind == "element" and session_ref is None):
+            key = (audience, plane, session_ref, principal)
+            cached = self._reusable.get(key)
             if cached is not None and current < cached[1]:
                 return cached[0]
             request_id = None
         token = self._sign(audience, principal, plane, session_ref, request_id, int(current))
-        if reuse_key is not None:
-            if len(self._reusable) >= 1024:
+        if key is not None:
+            if len(self._reusable) >= MAX_REUSABLE:
                 self._reusable.clear()
-            self._reusable[reuse_key] = (token, int(current) + self._ttl // 2)
+            self._reusable[key] = (token, int(current) + self._ttl // 2)
         return token
 
     def _sign(

@@ -26,6 +26,7 @@ log = logging.getLogger("dispatcher")
 
 ASSERTION_HEADER = b"x-switchboard-assertion"
 HEALTH_TIMEOUT = 2.0
+SAFE_METHODS = frozenset({"GET", "HEAD"})  # reads: their assertion may be reused
 # ASGI connection-scope keys a resource receives; everything else (the gateway's state, app,
 # router, endpoint, path params…) stays behind.
 _SCOPE_KEYS = (
@@ -148,6 +149,7 @@ class Dispatcher:
                 plane=plane,
                 session_ref=session_ref,
                 request_id=request_id,
+                reuse=scope["type"] == "http" and scope.get("method") in SAFE_METHODS,
             )
             headers.append((ASSERTION_HEADER, token.encode("ascii")))
         out: dict[str, Any] = {k: scope[k] for k in _SCOPE_KEYS if k in scope}

@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from gateway import commands
 
     try:
-        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
             return runner.run(commands.run(args, config, read_password=_read_password))
     except KeyboardInterrupt:
         return 130
@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     """uvloop when installed (libuv: much cheaper socket and TLS I/O for the network plane)."""
     try:
         import uvloop

@@ -12,12 +12,13 @@ is late or lost.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from gateway.ports import DispatcherPort
 from resources.kit.caller import Entitlement, Principal
@@ -27,6 +28,7 @@ log = logging.getLogger("gateway")
 
 DIRECTORY = "directory"
 CHANGED_TOPIC = "directory.changed"
+T = TypeVar("T")
 
 SERVICE_PRINCIPAL = Principal(
     user_id="service:gateway",
@@ -124,6 +126,7 @@ class DirectoryClient:
         self._dispatcher = dispatcher
         self.cache = cache or PrincipalCache()
         self.counter = counter
+        self._inflight: dict[tuple[str, str, int | None], asyncio.Future[Any]] = {}
 
     async def _version(self) -> int | None:
         return None if self.counter is None else await self.counter.current()
@@ -178,6 +181,13 @@ class DirectoryClient:
         cached = self.cache.principal(user_id, version)
         if cached is not None:
             return cached
+        return await self._once(
+            ("principal", user_id, version), lambda: self._fetch_principal(user_id, version, request_id)
+        )
+
+    async def _fetch_principal(
+        self, user_id: str, version: int | None, request_id: str | None
+    ) -> Principal | None:
         status, data = await self._call("GET", f"/internal/principals/{user_id}", request_id=request_id)
         if status == 404:
             return None
@@ -195,14 +205,38 @@ class DirectoryClient:
         cached = self.cache.token(digest, version)
         if cached is not None:
             return cached
+        return await self._once(
+            ("token", digest, version), lambda: self._fetch_token(token, version, request_id)
+        )
+
+    async def _fetch_token(
+        self, token: str, version: int | None, request_id: str | None
+    ) -> TokenIdentity | None:
         data = await self._ok_json("POST", "/internal/tokens/verify", {"token": token}, request_id)
         if data.get("ok") is not True or not isinstance(data.get("principal"), dict):
             return None
         identity = TokenIdentity(
             principal=Principal.from_json(data["principal"]), token_id=str(data.get("token_id") or "")
         )
-        self.cache.put_token(digest, identity, version)
+        self.cache.put_token(token_hash(token), identity, version)
         return identity
+
+    async def _once(self, key: tuple[str, str, int | None], fetch: Callable[[], Awaitable[T]]) -> T:
+        """Concurrent misses of one key share one directory call (a burst of requests with a
+        new token or session asks once, not once per request). A waiter that is cancelled
+        leaves the call running for the others."""
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(fetch())
+            self._inflight[key] = task
+            task.add_done_callback(lambda done: self._settled(key, done))
+        return cast(T, await asyncio.shield(task))
+
+    def _settled(self, key: tuple[str, str, int | None], task: asyncio.Future[Any]) -> None:
+        if self._inflight.get(key) is task:
+            del self._inflight[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: every waiter may have gone away
 
     async def sso_discover(
         self, *, email: str | None = None, org_id: str | None = None, request_id: str | None = None

@@ -22,6 +22,7 @@ from resources.directory.models import (
 )
 from resources.directory.tenancy import OrgNode, OrgTree
 from resources.kit.caller import Entitlement
+from resources.kit.sqlite_inline import inline_statements, select_rows
 
 
 async def load_tree(session: AsyncSession) -> OrgTree:
@@ -41,8 +42,18 @@ async def get_org(session: AsyncSession, org_id: str) -> Org | None:
     return await session.get(Org, org_id)
 
 
+_USER_BY_ID = select(*User.__table__.columns).where(User.id == bindparam("user_id"))
+_USER_FIELDS = tuple(User.__mapper__.get_property_by_column(c).key for c in User.__table__.columns)
+
+
 async def user_by_id(session: AsyncSession, user_id: str) -> User | None:
-    return await session.get(User, user_id)
+    """The user; in a read-only unit of work on SQLite a transient copy read inline (every
+    request's principal and /me read it), otherwise the session's own (tracked) object."""
+    inline = inline_statements(session)
+    if inline is None:
+        return await session.get(User, user_id)
+    rows = inline.rows(_USER_BY_ID, {"user_id": user_id})
+    return User(**dict(zip(_USER_FIELDS, rows[0], strict=True))) if rows else None
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:
@@ -115,14 +126,13 @@ async def grants_of(
     """(role ids sorted, direct grants, effective = roles' grants + direct) in two queries."""
     roles: list[str] = []
     from_roles: list[Entitlement] = []
-    for r in await session.execute(_ROLES_WITH_GRANTS, {"user_id": user_id}):
-        if not roles or roles[-1] != r.role_id:
-            roles.append(r.role_id)
-        if r.action is not None:
-            from_roles.append(_ent(r.action, r.scope))
-    direct = tuple(
-        _ent(r.action, r.scope) for r in await session.execute(_DIRECT_GRANTS, {"user_id": user_id})
-    )
+    params = {"user_id": user_id}
+    for role_id, action, scope in await select_rows(session, _ROLES_WITH_GRANTS, params):
+        if not roles or roles[-1] != role_id:
+            roles.append(role_id)
+        if action is not None:
+            from_roles.append(_ent(action, scope))
+    direct = tuple(_ent(a, scope) for a, scope in await select_rows(session, _DIRECT_GRANTS, params))
     return roles, direct, merge([*from_roles, *direct])
 
 

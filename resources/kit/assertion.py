@@ -32,7 +32,7 @@ _KINDS = frozenset(get_args(Kind))
 _PLANES = frozenset({"customer", "network", "service"})
 
 
-MAX_CACHED = 1024  # verified element assertions kept (one per element and resource, in practice)
+MAX_CACHED = 4096  # verified reusable assertions kept (one per principal, session and plane, in practice)
 
 
 class InvalidAssertion(Exception):
@@ -98,9 +98,10 @@ class AssertionVerifier:
         self.issuer = issuer
         self.leeway = leeway
         self._registry = JWSRegistry(algorithms=[ALG])
-        # Network elements (the switch) send thousands of requests per second under one reused
-        # assertion (dispatcher.assertion.AssertionSigner): the signature of those exact bytes is
-        # checked once and the result kept until the token expires. Keys changing clear it.
+        # The dispatcher reuses an assertion for reads and for network elements (the switch sends
+        # thousands of requests per second under one; dispatcher.assertion.AssertionSigner): the
+        # signature of those exact bytes is checked once and the result kept until the token
+        # expires. Keys changing clear it.
         self._verified: dict[str, tuple[Caller, int]] = {}
 
     @classmethod
@@ -150,7 +151,7 @@ class AssertionVerifier:
         if not isinstance(claims, dict):
             raise InvalidAssertion("payload is not an object")
         caller = self._caller(claims, time.time() if now is None else now)
-        if caller.kind == "element":
+        if caller.request_id is None:  # only a reused assertion carries no request id
             if len(self._verified) >= MAX_CACHED:
                 self._verified.clear()
             self._verified[token] = (caller, _int(claims, "exp"))

@@ -3,7 +3,8 @@
 SQLite (one file per part): WAL, foreign keys, a busy timeout, and transactions SQLAlchemy
 begins itself: the driver runs with `isolation_level=None` and the "begin" hook emits `BEGIN`
 (reads) or `BEGIN IMMEDIATE` (writes: execution option `sqlite_immediate=True`), so savepoints
-and rollbacks behave and writers queue on the lock instead of failing mid-transaction.
+and rollbacks behave and writers queue on the lock instead of failing mid-transaction. Within
+one process, writers take turns on an asyncio lock per engine before they BEGIN IMMEDIATE.
 
 Reads on a SQLite file skip aiosqlite's thread: `unit_of_work(write=False)` runs on a reader
 engine that calls sqlite3 on the event loop thread, autocommit and `query_only`
@@ -15,6 +16,7 @@ puts every table in the part's schema, which is created on the engine's first co
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,8 +32,15 @@ from resources.kit.sqlite_inline import create_reader_engine
 
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000")
 IMMEDIATE = "sqlite_immediate"
+WRITE_QUEUE_TIMEOUT = 10.0  # seconds a writer waits for its turn in this process
 # a SQLite file engine -> its inline reader engine (kept as long as the engine lives)
 _READERS: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
+# a SQLite engine -> the queue its writers take turns in (SQLite has one writer at a time)
+_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+class WriteQueueTimeout(Exception):
+    """A writer waited longer than WRITE_QUEUE_TIMEOUT for the database's one write slot."""
 
 
 def quote_schema(schema: str) -> str:
@@ -85,6 +94,7 @@ def _sqlite_engine(url: str) -> AsyncEngine:
         immediate = conn.get_execution_options().get(IMMEDIATE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    _WRITERS[engine] = asyncio.Lock()
     reader = create_reader_engine(url)
     if reader is not None:
         _READERS[engine] = reader
@@ -133,21 +143,39 @@ async def unit_of_work(
         if reader is not None:
             # not `async with`: AsyncSession.__aexit__ closes in a new task (one loop hop);
             # closing a reader session never suspends, so a cancellation cannot interrupt it
+            # nothing to commit (autocommit, query_only): closing hands the connection back; a
+            # block that read only inline (sqlite_inline.select_rows) never took one
             session = maker(bind=reader)
             try:
                 yield session
-                await session.commit()
             finally:
-                await session.close()
+                if session.in_transaction() or session.identity_map:
+                    await session.close()
             return
-    async with maker() as session:
-        await session.connection(execution_options={IMMEDIATE: True} if write else None)
+    bind = maker.kw.get("bind")
+    gate = _WRITERS.get(bind) if write and isinstance(bind, AsyncEngine) else None
+    if gate is not None:
+        # this process's writers queue here, first come first served, instead of in SQLite's
+        # busy handler (which sleeps and retries: under a burst of writes some waited out the
+        # busy timeout and failed with "database is locked"); the busy timeout still guards
+        # against writers in other processes (CLI, a second portal)
         try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+            async with asyncio.timeout(WRITE_QUEUE_TIMEOUT):
+                await gate.acquire()
+        except TimeoutError:
+            raise WriteQueueTimeout(f"no write slot within {WRITE_QUEUE_TIMEOUT:g} s") from None
+    try:
+        async with maker() as session:
+            await session.connection(execution_options={IMMEDIATE: True} if write else None)
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+    finally:
+        if gate is not None:
+            gate.release()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

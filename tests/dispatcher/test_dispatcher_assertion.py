@@ -115,7 +115,7 @@ def test_element_assertions_are_reused_for_half_their_lifetime() -> None:
     assert segments(other)[1]["aud"] == "traffic"
 
 
-def test_person_assertions_are_never_reused() -> None:
+def test_person_assertions_are_fresh_unless_the_request_only_reads() -> None:
     signer = AssertionSigner(SigningKeys.from_jwks(new_signing_jwk()), ttl=60)
     alice = make_principal("tollfree:view")
     kw = {"audience": "tollfree", "principal": alice, "plane": "customer", "session_ref": "s1"}
@@ -123,3 +123,13 @@ def test_person_assertions_are_never_reused() -> None:
     b = signer.mint(**kw, request_id="r-1", now=1000)  # type: ignore[arg-type]
     assert a != b
     assert segments(a)[1]["jti"] != segments(b)[1]["jti"]
+    assert segments(a)[1]["rid"] == "r-1"
+    read = signer.mint(**kw, request_id="r-2", reuse=True, now=1000)  # type: ignore[arg-type]
+    assert signer.mint(**kw, request_id="r-3", reuse=True, now=1029) == read  # type: ignore[arg-type]
+    assert segments(read)[1]["rid"] is None
+    assert signer.mint(**kw, request_id="r-4", reuse=True, now=1030) != read  # type: ignore[arg-type]
+    other_session = signer.mint(**{**kw, "session_ref": "s2"}, request_id=None, reuse=True, now=1001)  # type: ignore[arg-type]
+    assert segments(other_session)[1]["sid"] == "s2"
+    narrower = make_principal("tollfree:view", "tollfree:edit-routing")
+    wider = signer.mint(**{**kw, "principal": narrower}, request_id=None, reuse=True, now=1001)  # type: ignore[arg-type]
+    assert [e["a"] for e in segments(wider)[1]["ent"]] == ["tollfree:view", "tollfree:edit-routing"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -371,3 +372,40 @@ def test_every_manifest_needs_a_backend(signing_keys: SigningKeys) -> None:
 def test_decide_unknown_resource(dispatcher: Dispatcher) -> None:
     got = dispatcher.decide(principal=ALICE, resource="nope", method="GET", path="/")
     assert (got.allow, got.reasons) == (False, ("unknown resource 'nope'",))
+
+
+async def test_reads_reuse_their_assertion_and_writes_get_a_fresh_one(signing_keys: SigningKeys) -> None:
+    seen: list[bytes] = []
+
+    async def capture(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        seen.append(dict(scope["headers"])[b"x-switchboard-assertion"])
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    d = Dispatcher(
+        {"orders": orders_manifest()},
+        AssertionSigner(signing_keys),
+        {"orders": InProcessBackend(capture, resource="orders")},
+    )
+    await d.start()
+    for method, path, rid in (
+        ("GET", "/plain", "r-1"),
+        ("GET", "/plain", "r-2"),
+        ("POST", "/echo", "r-3"),
+        ("POST", "/echo", "r-4"),
+    ):
+        await forward(d, http_scope(method, path, []), Exchange(), path, request_id=rid)
+    await d.stop()
+
+    def claims(token: bytes) -> dict[str, Any]:
+        payload = token.split(b".")[1]
+        return dict(json.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4))))
+
+    assert seen[0] == seen[1]
+    assert [claims(t)["rid"] for t in seen] == [None, None, "r-3", "r-4"]
+    assert len({claims(t)["jti"] for t in seen}) == 3

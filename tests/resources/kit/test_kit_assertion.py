@@ -286,9 +286,29 @@ def test_retired_key_drops_cached_element_assertions(tmp_path: Path) -> None:
     assert reason(verifier, token) == "unknown kid"
 
 
-def test_person_assertions_are_not_cached(keys: SigningKeys, verifier: AssertionVerifier) -> None:
-    token = mint(keys)
+def test_assertions_carrying_a_request_id_are_not_cached(
+    keys: SigningKeys, verifier: AssertionVerifier
+) -> None:
+    token = mint(keys)  # a write's fresh assertion
     assert verifier.verify(token, now=NOW) is not verifier.verify(token, now=NOW)
+
+
+def test_a_reused_read_assertion_of_a_person_is_verified_once(
+    keys: SigningKeys, verifier: AssertionVerifier
+) -> None:
+    token = AssertionSigner(keys).mint(
+        audience="tollfree",
+        principal=PRINCIPAL,
+        plane="customer",
+        session_ref="s" * 32,
+        request_id="r-1",
+        reuse=True,
+        now=NOW,
+    )
+    first = verifier.verify(token, now=NOW)
+    assert (first.subject, first.session, first.request_id) == ("u-bob", "s" * 32, None)
+    assert verifier.verify(token, now=NOW + 65) is first
+    assert reason(verifier, token, now=NOW + 66) == "expired"
 
 
 def test_jwks_file_is_looked_at_most_once_per_recheck_interval(tmp_path: Path) -> None:

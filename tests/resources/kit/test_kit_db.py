@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import String, select, text
+from sqlalchemy import JSON, Boolean, Integer, String, bindparam, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from resources.kit import db
 from resources.kit.db import (
     UTCDateTime,
+    WriteQueueTimeout,
     create_engine,
     create_sessionmaker,
     quote_schema,
     reader_of,
     unit_of_work,
 )
+from resources.kit.sqlite_inline import inline_statements, select_rows
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -40,6 +44,22 @@ class _Thing(_Base):
     __tablename__ = "kitdb_things"
     id: Mapped[str] = mapped_column(String(10), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class _Typed(_Base):
+    __tablename__ = "kitdb_typed"
+    id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope: Mapped[list[str] | None] = mapped_column(JSON)
+    flag: Mapped[bool] = mapped_column(Boolean)
+    count: Mapped[int] = mapped_column(Integer)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+_TYPED = (
+    select(_Typed.id, _Typed.scope, _Typed.flag, _Typed.count, _Typed.until)
+    .where(_Typed.until.is_(None) | (_Typed.until > bindparam("after")))
+    .order_by(_Typed.id)
+)
 
 
 @pytest.fixture
@@ -154,6 +174,74 @@ async def test_unit_of_work_commits_and_rolls_back(sqlite_engine: AsyncEngine) -
         rows = (await session.execute(select(_Thing.id, _Thing.at))).all()
     assert [(r.id, r.at) for r in rows] == [("kept", datetime(2026, 1, 2, 1, 4, 5, tzinfo=UTC))]
     assert rows[0].at.tzinfo is UTC
+
+
+async def test_inline_statements_answer_what_the_session_answers(sqlite_engine: AsyncEngine) -> None:
+    maker = create_sessionmaker(sqlite_engine)
+    cet = timezone(timedelta(hours=1))
+    async with unit_of_work(maker, write=True) as session:
+        session.add_all([
+            _Typed(id="a", scope=["+18005550100", "x"], flag=True, count=3, until=None),
+            _Typed(id="b", scope=None, flag=False, count=-1, until=datetime(2026, 5, 1, 12, tzinfo=cet)),
+            _Typed(id="c", scope=[], flag=True, count=0, until=datetime(2026, 1, 1, tzinfo=UTC)),
+        ])  # fmt: skip
+    params = {"after": datetime(2026, 3, 1, tzinfo=UTC)}
+    async with unit_of_work(maker, write=True) as session:
+        assert inline_statements(session) is None  # a write transaction: through the session
+        through_session = await select_rows(session, _TYPED, params)
+    async with unit_of_work(maker, write=False) as session:
+        inline = await select_rows(session, _TYPED, params)
+        again = await select_rows(session, _TYPED, params)  # compiled once, reused
+        assert not session.in_transaction()  # never took a pooled connection
+    expected = [
+        ("a", ["+18005550100", "x"], True, 3, None),
+        ("b", None, False, -1, datetime(2026, 5, 1, 11, tzinfo=UTC)),
+    ]
+    assert through_session == inline == again == expected
+    assert inline[1][4].tzinfo is UTC
+
+
+async def test_writers_of_one_process_take_turns_in_arrival_order(sqlite_engine: AsyncEngine) -> None:
+    maker = create_sessionmaker(sqlite_engine)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    order: list[int] = []
+
+    async def writer(n: int) -> None:
+        async with unit_of_work(maker, write=True) as session:
+            order.append(n)
+            taken = len((await session.execute(select(_Thing.id))).all())
+            await asyncio.sleep(0.001)  # hold the write slot across a loop turn
+            session.add(_Thing(id=f"t{taken:03d}", at=at))
+
+    await asyncio.gather(*(writer(n) for n in range(60)))
+    async with unit_of_work(maker, write=False) as session:
+        ids = (await session.execute(select(_Thing.id).order_by(_Thing.id))).scalars().all()
+    assert order == list(range(60))
+    assert ids == [f"t{n:03d}" for n in range(60)]  # every read-then-write saw the one before it
+
+
+async def test_a_writer_that_cannot_get_its_turn_fails_clearly(
+    sqlite_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "WRITE_QUEUE_TIMEOUT", 0.05)
+    maker = create_sessionmaker(sqlite_engine)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with unit_of_work(maker, write=True) as session:
+            session.add(_Thing(id="first", at=at))
+            await release.wait()
+
+    held = asyncio.create_task(holder())
+    await asyncio.sleep(0.01)
+    with pytest.raises(WriteQueueTimeout, match=r"^no write slot within 0\.05 s$"):
+        async with unit_of_work(maker, write=True) as session:
+            session.add(_Thing(id="second", at=at))
+    release.set()
+    await held
+    async with unit_of_work(maker, write=False) as session:
+        assert (await session.execute(select(_Thing.id))).scalars().all() == ["first"]
 
 
 async def test_naive_datetime_refused(sqlite_engine: AsyncEngine) -> None:
