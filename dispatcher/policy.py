@@ -43,7 +43,7 @@ def decide(
             action=None,
             reasons=(f"{principal.user_id} holds no {plane} action of {manifest.name}",),
         )
-    rule = next((r for r in manifest.rules_for(plane) if r.matches(method, path)), None)
+    rule = next((r for r in manifest.rules_for(plane, method) if r.matches(method, path)), None)
     if rule is None:
         return Decision(
             allow=False, action=None, reasons=(f"no rule for {method} {path} on the {plane} plane",)

@@ -128,8 +128,18 @@ class Manifest:
                 return a
         raise KeyError(name)
 
-    def rules_for(self, plane: Plane) -> tuple[Rule, ...]:
-        return self._rules_by_plane.get(plane, ())
+    def rules_for(self, plane: Plane, method: str | None = None) -> tuple[Rule, ...]:
+        """The plane's rules in manifest order; with `method`, only those of that method."""
+        if method is None:
+            return self._rules_by_plane.get(plane, ())
+        return self._rules_by_plane_method.get((plane, method), ())
+
+    @cached_property
+    def _rules_by_plane_method(self) -> dict[tuple[str, str], tuple[Rule, ...]]:
+        out: dict[tuple[str, str], tuple[Rule, ...]] = {}
+        for rule in self.rules:
+            out[rule.plane, rule.method] = (*out.get((rule.plane, rule.method), ()), rule)
+        return out
 
     @cached_property
     def _rules_by_plane(self) -> dict[str, tuple[Rule, ...]]:

@@ -108,3 +108,16 @@ def test_a_holder_of_any_action_of_a_plane_may_read_that_planes_contract_and_nob
     network = {"method": "GET", "path": "/network/openapi.json", "manifest": MANIFEST, "plane": "network"}
     assert decide(principal=principal("tollfree:route"), **network).allow is True
     assert decide(principal=VIEWER, **network).reasons == ("u1 holds no network action of tollfree",)
+
+
+def test_rules_are_indexed_by_plane_and_method_in_manifest_order() -> None:
+    paths = lambda rules: [r.path for r in rules]  # noqa: E731
+    assert paths(MANIFEST.rules_for("customer", "GET")) == [
+        "/plans",
+        "/plans/{plan_id}",
+        "/files/{rest:path}",
+    ]
+    assert paths(MANIFEST.rules_for("customer", "PUT")) == ["/plans/{plan_id}/routing"]
+    assert paths(MANIFEST.rules_for("network", "POST")) == ["/network/route"]
+    assert paths(MANIFEST.rules_for("customer", "DELETE")) == []
+    assert len(MANIFEST.rules_for("customer")) == 5
