@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, event
+from sqlalchemy import JSON, Select, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
@@ -206,7 +206,7 @@ class _Compiled:
     sql: str
     names: tuple[str, ...]
     binds: tuple[Callable[[Any], Any] | None, ...]
-    results: tuple[Callable[[Any], Any] | None, ...]
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, processor), if any
 
     @classmethod
     def of(cls, statement: AnySelect, dialect: Dialect) -> _Compiled:
@@ -214,13 +214,17 @@ class _Compiled:
         names = tuple(compiled.positiontup or ())
         if any(compiled.binds[n].expanding for n in names):
             raise ValueError("expanding IN parameters are not supported inline")
-        types = [c.type.dialect_impl(dialect) for c in statement.selected_columns]
+        results = []
+        for i, column in enumerate(statement.selected_columns):
+            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if process is not None:
+                results.append((i, _json_null(process) if isinstance(column.type, JSON) else process))
         return cls(
             statement=statement,
             sql=compiled.string,
             names=names,
             binds=tuple(compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names),
-            results=tuple(t.result_processor(dialect, None) for t in types),
+            results=tuple(results),
         )
 
     def bind(self, params: Mapping[str, Any]) -> list[Any]:
@@ -231,10 +235,21 @@ class _Compiled:
         return out
 
     def result(self, row: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip(row, self.results, strict=True)
-        )
+        if not self.results:
+            return tuple(row)
+        out = list(row)
+        for i, process in self.results:
+            out[i] = process(out[i])
+        return tuple(out)
+
+
+def _json_null(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """JSON's processor, without a parse for the stored JSON `null` (most grants' scope)."""
+
+    def json_value(value: Any) -> Any:
+        return None if value is None or value == "null" else process(value)
+
+    return json_value
 
 
 def inline_statements(session: AsyncSession) -> InlineStatements | None:
