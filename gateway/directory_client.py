@@ -29,6 +29,7 @@ log = logging.getLogger("gateway")
 DIRECTORY = "directory"
 CHANGED_TOPIC = "directory.changed"
 T = TypeVar("T")
+_FlightKey = tuple[str, str, int | None]  # (what, user id or token digest, counter version)
 
 SERVICE_PRINCIPAL = Principal(
     user_id="service:gateway",
@@ -126,7 +127,7 @@ class DirectoryClient:
         self._dispatcher = dispatcher
         self.cache = cache or PrincipalCache()
         self.counter = counter
-        self._inflight: dict[tuple[str, str, int | None], asyncio.Future[Any]] = {}
+        self._inflight: dict[_FlightKey, asyncio.Future[Any]] = {}
 
     async def _version(self) -> int | None:
         return None if self.counter is None else await self.counter.current()
@@ -206,11 +207,11 @@ class DirectoryClient:
         if cached is not None:
             return cached
         return await self._once(
-            ("token", digest, version), lambda: self._fetch_token(token, version, request_id)
+            ("token", digest, version), lambda: self._fetch_token(token, digest, version, request_id)
         )
 
     async def _fetch_token(
-        self, token: str, version: int | None, request_id: str | None
+        self, token: str, digest: str, version: int | None, request_id: str | None
     ) -> TokenIdentity | None:
         data = await self._ok_json("POST", "/internal/tokens/verify", {"token": token}, request_id)
         if data.get("ok") is not True or not isinstance(data.get("principal"), dict):
@@ -218,10 +219,10 @@ class DirectoryClient:
         identity = TokenIdentity(
             principal=Principal.from_json(data["principal"]), token_id=str(data.get("token_id") or "")
         )
-        self.cache.put_token(token_hash(token), identity, version)
+        self.cache.put_token(digest, identity, version)
         return identity
 
-    async def _once(self, key: tuple[str, str, int | None], fetch: Callable[[], Awaitable[T]]) -> T:
+    async def _once(self, key: _FlightKey, fetch: Callable[[], Awaitable[T]]) -> T:
         """Concurrent misses of one key share one directory call (a burst of requests with a
         new token or session asks once, not once per request). A waiter that is cancelled
         leaves the call running for the others."""
@@ -232,7 +233,7 @@ class DirectoryClient:
             task.add_done_callback(lambda done: self._settled(key, done))
         return cast(T, await asyncio.shield(task))
 
-    def _settled(self, key: tuple[str, str, int | None], task: asyncio.Future[Any]) -> None:
+    def _settled(self, key: _FlightKey, task: asyncio.Future[Any]) -> None:
         if self._inflight.get(key) is task:
             del self._inflight[key]
         if not task.cancelled():

@@ -22,7 +22,7 @@ from resources.directory.models import (
 )
 from resources.directory.tenancy import OrgNode, OrgTree
 from resources.kit.caller import Entitlement
-from resources.kit.sqlite_inline import inline_statements, select_rows
+from resources.kit.sqlite_inline import get_by_key, select_rows
 
 
 async def load_tree(session: AsyncSession) -> OrgTree:
@@ -42,18 +42,10 @@ async def get_org(session: AsyncSession, org_id: str) -> Org | None:
     return await session.get(Org, org_id)
 
 
-_USER_BY_ID = select(*User.__table__.columns).where(User.id == bindparam("user_id"))
-_USER_FIELDS = tuple(User.__mapper__.get_property_by_column(c).key for c in User.__table__.columns)
-
-
 async def user_by_id(session: AsyncSession, user_id: str) -> User | None:
-    """The user; in a read-only unit of work on SQLite a transient copy read inline (every
-    request's principal and /me read it), otherwise the session's own (tracked) object."""
-    inline = inline_statements(session)
-    if inline is None:
-        return await session.get(User, user_id)
-    rows = inline.rows(_USER_BY_ID, {"user_id": user_id})
-    return User(**dict(zip(_USER_FIELDS, rows[0], strict=True))) if rows else None
+    """In a read-only unit of work on SQLite a transient copy read inline (every request's
+    principal and /me read it), otherwise the session's own (tracked) object."""
+    return await get_by_key(session, User, user_id)
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:

@@ -137,9 +137,10 @@ async def unit_of_work(
     block cannot fail with "database is locked" halfway; PostgreSQL ignores the option.
     `write=False` on a SQLite file reads through the inline reader: no BEGIN, no thread hop,
     and no write possible (query_only)."""
+    bind = maker.kw.get("bind")
+    engine = bind if isinstance(bind, AsyncEngine) else None
     if not write:
-        bind = maker.kw.get("bind")
-        reader = reader_of(bind) if isinstance(bind, AsyncEngine) else None
+        reader = reader_of(engine) if engine is not None else None
         if reader is not None:
             # not `async with`: AsyncSession.__aexit__ closes in a new task (one loop hop);
             # closing a reader session never suspends, so a cancellation cannot interrupt it
@@ -152,8 +153,7 @@ async def unit_of_work(
                 if session.in_transaction() or session.identity_map:
                     await session.close()
             return
-    bind = maker.kw.get("bind")
-    gate = _WRITERS.get(bind) if write and isinstance(bind, AsyncEngine) else None
+    gate = _WRITERS.get(engine) if write and engine is not None else None
     if gate is not None:
         # this process's writers queue here, first come first served, instead of in SQLite's
         # busy handler (which sleeps and retries: under a burst of writes some waited out the

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict
@@ -90,13 +91,17 @@ class Contract:
                 return rule
         return None
 
+    @cached_property
+    def _rules(self) -> tuple[Rule | None, ...]:
+        """Each operation's rule (looked up once: every contract request filters by them)."""
+        return tuple(self.rule_for(operation) for operation in self.operations)
+
     def _visible_indices(self, plane: Plane, holds: Callable[[str], bool]) -> tuple[int, ...]:
-        out = []
-        for i, operation in enumerate(self.operations):
-            rule = self.rule_for(operation)
-            if operation.plane == plane and rule is not None and holds(rule.action):
-                out.append(i)
-        return tuple(out)
+        return tuple(
+            i
+            for i, (operation, rule) in enumerate(zip(self.operations, self._rules, strict=True))
+            if operation.plane == plane and rule is not None and holds(rule.action)
+        )
 
     def visible(self, *, plane: Plane, holds: Callable[[str], bool]) -> tuple[Operation, ...]:
         return tuple(self.operations[i] for i in self._visible_indices(plane, holds))

@@ -22,13 +22,14 @@ import sqlite3
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Select, event
+from sqlalchemy import JSON, Select, bindparam, event, inspect, select
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 AnySelect = Select[*tuple[Any, ...]]
+M = TypeVar("M")
 READER_PRAGMAS = ("PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000", "PRAGMA query_only=ON")
 
 
@@ -130,6 +131,16 @@ def sqlite_file(url: str) -> str | None:
     return database
 
 
+def _open_reader(path: str) -> sqlite3.Connection:
+    # isolation_level=None: autocommit, no BEGIN/COMMIT round trips for a read; every statement
+    # reads one consistent WAL snapshot. check_same_thread=False: the pool may close a
+    # connection from the garbage collector's thread.
+    raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    for pragma in READER_PRAGMAS:
+        raw.execute(pragma)
+    return raw
+
+
 def create_reader_engine(url: str) -> AsyncEngine | None:
     """An engine whose connections read `url`'s file inline (autocommit, query_only)."""
     path = sqlite_file(url)
@@ -137,13 +148,7 @@ def create_reader_engine(url: str) -> AsyncEngine | None:
         return None
 
     async def connect() -> InlineConnection:
-        # isolation_level=None: autocommit, no BEGIN/COMMIT round trips for a read; every
-        # statement reads one consistent WAL snapshot. check_same_thread=False: the pool may
-        # close a connection from the garbage collector's thread.
-        raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        for pragma in READER_PRAGMAS:
-            raw.execute(pragma)
-        return InlineConnection(raw)
+        return InlineConnection(_open_reader(path))
 
     engine = create_async_engine(url, async_creator=connect, pool_size=8, max_overflow=56)
     statements = InlineStatements(path, engine.sync_engine.dialect)
@@ -177,6 +182,7 @@ class InlineStatements:
         self._compiled: dict[int, _Compiled] = {}
 
     def rows(self, statement: AnySelect, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """`statement` must be built once (a module constant): it is compiled once per object."""
         compiled = self._compiled.get(id(statement))
         if compiled is None or compiled.statement is not statement:
             compiled = self._compiled[id(statement)] = _Compiled.of(statement, self._dialect)
@@ -188,10 +194,7 @@ class InlineStatements:
 
     def _conn(self) -> sqlite3.Connection:
         if self._connection is None:
-            raw = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            for pragma in READER_PRAGMAS:
-                raw.execute(pragma)
-            self._connection = raw
+            self._connection = _open_reader(self._path)
         return self._connection
 
     def close(self) -> None:
@@ -257,6 +260,33 @@ def inline_statements(session: AsyncSession) -> InlineStatements | None:
     write transaction, PostgreSQL, an in-memory database): then use the session."""
     bind = session.bind
     return _STATEMENTS.get(bind) if isinstance(bind, AsyncEngine) else None
+
+
+async def get_by_key(session: AsyncSession, model: type[M], key: Any) -> M | None:
+    """`session.get(model, key)` — or, inline on a SQLite reader, a transient copy of the row
+    (the session never tracks it: fine for reading, never for changing)."""
+    inline = inline_statements(session)
+    if inline is None:
+        return await session.get(model, key)
+    statement, fields = _by_key(model)
+    rows = inline.rows(statement, {"key": key})
+    return model(**dict(zip(fields, rows[0], strict=True))) if rows else None
+
+
+def _by_key(model: type[Any]) -> tuple[AnySelect, tuple[str, ...]]:
+    """The model's one-column primary-key SELECT and its columns' attribute names (built once
+    per model: InlineStatements compiles a statement once per statement object)."""
+    found = _BY_KEY.get(model)
+    if found is None:
+        mapper = inspect(model)
+        (pk,) = mapper.primary_key
+        columns = tuple(mapper.columns)
+        fields = tuple(mapper.get_property_by_column(c).key for c in columns)
+        found = _BY_KEY[model] = (select(*columns).where(pk == bindparam("key")), fields)
+    return found
+
+
+_BY_KEY: dict[type[Any], tuple[AnySelect, tuple[str, ...]]] = {}
 
 
 async def select_rows(

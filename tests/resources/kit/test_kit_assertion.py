@@ -52,13 +52,16 @@ def verifier(keys: SigningKeys) -> AssertionVerifier:
     return AssertionVerifier(public_jwks(keys), audience="tollfree")
 
 
-def mint(keys: SigningKeys, *, now: float = NOW, audience: str = "tollfree", **kw: Any) -> str:
+def mint(
+    keys: SigningKeys, *, now: float = NOW, audience: str = "tollfree", reuse: bool = False, **kw: Any
+) -> str:
     return AssertionSigner(keys, **kw).mint(
         audience=audience,
         principal=PRINCIPAL,
         plane="customer",
         session_ref="s" * 32,
         request_id="r-1",
+        reuse=reuse,
         now=now,
     )
 
@@ -296,15 +299,7 @@ def test_assertions_carrying_a_request_id_are_not_cached(
 def test_a_reused_read_assertion_of_a_person_is_verified_once(
     keys: SigningKeys, verifier: AssertionVerifier
 ) -> None:
-    token = AssertionSigner(keys).mint(
-        audience="tollfree",
-        principal=PRINCIPAL,
-        plane="customer",
-        session_ref="s" * 32,
-        request_id="r-1",
-        reuse=True,
-        now=NOW,
-    )
+    token = mint(keys, reuse=True)  # a read's: no request id inside
     first = verifier.verify(token, now=NOW)
     assert (first.subject, first.session, first.request_id) == ("u-bob", "s" * 32, None)
     assert verifier.verify(token, now=NOW + 65) is first

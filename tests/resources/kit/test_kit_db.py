@@ -24,7 +24,7 @@ from resources.kit.db import (
     reader_of,
     unit_of_work,
 )
-from resources.kit.sqlite_inline import inline_statements, select_rows
+from resources.kit.sqlite_inline import get_by_key, inline_statements, select_rows
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -199,6 +199,24 @@ async def test_inline_statements_answer_what_the_session_answers(sqlite_engine: 
     ]
     assert through_session == inline == again == expected
     assert inline[1][4].tzinfo is UTC
+
+
+async def test_get_by_key_reads_a_transient_copy_inline(sqlite_engine: AsyncEngine) -> None:
+    maker = create_sessionmaker(sqlite_engine)
+    at = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
+    async with unit_of_work(maker, write=True) as session:
+        session.add(_Thing(id="k1", at=at))
+    async with unit_of_work(maker, write=True) as session:
+        tracked = await get_by_key(session, _Thing, "k1")
+        assert tracked is not None
+        assert tracked in session  # a write transaction gets the session's own object
+    async with unit_of_work(maker, write=False) as session:
+        copy = await get_by_key(session, _Thing, "k1")
+        assert await get_by_key(session, _Thing, "nope") is None
+        assert copy is not None
+        assert copy not in session
+        assert not session.in_transaction()
+    assert (copy.id, copy.at) == ("k1", at)
 
 
 async def test_writers_of_one_process_take_turns_in_arrival_order(sqlite_engine: AsyncEngine) -> None:
