@@ -34,7 +34,7 @@ import pytest
 from e2e_support import Portal, free_port, portal_env, run_cli, start_server, stop, wait_healthy
 from spine_checks import SESSION_COOKIE, Target, login
 from switch_reports import EvapiTap, RecordSink
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
@@ -273,7 +273,11 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
 
 class LiveWatcher:
     """alice's live monitor (`/traffic/live/ws`, her session cookie): a thread connects and keeps
-    every message with the time it arrived until `close()`."""
+    every message with the time it arrived until `close()`. Like the browser's monitor it tries
+    again when the handshake fails (up to OPEN_ATTEMPTS times); every failed attempt is kept, and
+    the fixture fails with them and the portal's log when none opened."""
+
+    OPEN_ATTEMPTS = 3
 
     def __init__(self, portal: Portal, *, cookie: str, ca: Path) -> None:
         self._url = f"wss://127.0.0.1:{portal.port}/traffic/live/ws?select=all"
@@ -284,26 +288,38 @@ class LiveWatcher:
         self._stop = threading.Event()
         self._open = threading.Event()
         self._messages: list[tuple[float, dict[str, Any]]] = []
+        self.failed_attempts: list[str] = []
         self.closed: str | None = None
         self._thread = threading.Thread(target=self._run, name="live-watcher", daemon=True)
         self._thread.start()
-        if not self._open.wait(timeout=15):
+        if not self._open.wait(timeout=self.OPEN_ATTEMPTS * 12 + 5):
             self.close()
-            pytest.fail(f"the live websocket did not open: {self.closed}")
+            log = portal.log_path.read_text(errors="replace").splitlines()[-40:]
+            pytest.fail(
+                f"the live websocket did not open: attempts {self.failed_attempts}, "
+                f"thread alive {self._thread.is_alive()}; the portal's log ends:\n" + "\n".join(log)
+            )
 
     def _run(self) -> None:
-        try:
-            with connect(
-                self._url,
-                ssl=self._tls,
-                origin=self._origin,
-                additional_headers={"Cookie": f"{SESSION_COOKIE}={self._cookie}"},
-                open_timeout=10,
-            ) as ws:
-                self._open.set()
-                self._read(ws)
-        except (OSError, InvalidHandshake) as exc:
-            self.closed = repr(exc)
+        for _ in range(self.OPEN_ATTEMPTS):
+            try:
+                with connect(
+                    self._url,
+                    ssl=self._tls,
+                    origin=self._origin,
+                    additional_headers={"Cookie": f"{SESSION_COOKIE}={self._cookie}"},
+                    open_timeout=10,
+                ) as ws:
+                    self._open.set()
+                    self._read(ws)
+                    return
+            except Exception as exc:  # any failure: the fixture reports it
+                if self._open.is_set():
+                    self.closed = repr(exc)
+                    return
+                self.failed_attempts.append(f"{time.strftime('%H:%M:%S')} {exc!r}")
+            if self._stop.wait(1):
+                return
 
     def _read(self, ws: ClientConnection) -> None:
         while not self._stop.is_set():
