@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import JSON, Boolean, Integer, String, bindparam, select, text
+from sqlalchemy import JSON, Boolean, Integer, String, bindparam, inspect, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -216,6 +216,7 @@ async def test_get_by_key_reads_a_transient_copy_inline(sqlite_engine: AsyncEngi
         assert copy is not None
         assert copy not in session
         assert not session.in_transaction()
+    assert inspect(copy).transient  # built like the ORM's loader builds one, never tracked
     assert (copy.id, copy.at) == ("k1", at)
 
 
