@@ -19,13 +19,23 @@ from pathlib import Path
 import httpx
 
 from bench import report
-from bench.harness import free_port, portal_env, wait_ready, wrk
+from bench.harness import cpu_seconds, free_port, portal_env, wait_ready, wrk
 
 DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = 64
 ROOT = Path(__file__).resolve().parent.parent
 SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
 DIRECT_BASELINE_RPS = 107.0  # issue 11: the direct resource path before this work
+
+
+def _measured(pid: int, url: str, headers: dict[str, str]) -> dict[str, float]:
+    """wrk's summary plus the server's CPU per request (user + system): the machine's load
+    moves requests/s between runs, CPU per request much less."""
+    before = cpu_seconds(pid)
+    result = wrk(url, headers, seconds=DURATION, connections=CONNECTIONS)
+    served = result["rps"] * DURATION
+    result["server_cpu_us"] = (cpu_seconds(pid) - before) / served * 1e6 if served else float("nan")
+    return result
 
 
 def main() -> None:
@@ -70,12 +80,9 @@ def main() -> None:
         check = httpx.get(direct_url, headers={"X-Switchboard-Assertion": assertion}, verify=str(ca))
         check.raise_for_status()
         # bare ceiling first, then direct, then the portal: same load, one after the other
-        wrk_short = {"Authorization": f"Bearer {token}"}
-        bare = wrk(f"https://127.0.0.1:{bare_port}/hello", {}, seconds=DURATION, connections=CONNECTIONS)
-        direct = wrk(
-            direct_url, {"X-Switchboard-Assertion": assertion}, seconds=DURATION, connections=CONNECTIONS
-        )
-        portal = wrk(portal_url, wrk_short, seconds=DURATION, connections=CONNECTIONS)
+        bare = _measured(procs[2].pid, f"https://127.0.0.1:{bare_port}/hello", {})
+        direct = _measured(procs[1].pid, direct_url, {"X-Switchboard-Assertion": assertion})
+        portal = _measured(procs[0].pid, portal_url, {"Authorization": f"Bearer {token}"})
     finally:
         for p in procs:
             p.terminate()

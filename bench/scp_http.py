@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from bench import report
-from bench.harness import free_port, portal_env, wait_ready, wrk
+from bench.harness import cpu_seconds, free_port, portal_env, wait_ready, wrk
 
 DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_SCP_CONNECTIONS", "16"))
@@ -51,12 +51,6 @@ request = function()
   return wrk.format(nil, nil, nil, body)
 end
 """
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _run(args: list[str], env: dict[str, str]) -> str:

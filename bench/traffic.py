@@ -44,8 +44,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.typing import Origin
 
 from bench import report
-from bench.harness import free_port, portal_env, wait_ready
-from bench.scp_http import cpu_seconds
+from bench.harness import cpu_seconds, free_port, portal_env, wait_ready
 from bench.traffic_load import NCOUNTERS, NUMBERS, OFFERED
 
 DURATION = int(os.environ.get("BENCH_SECONDS", "20"))
