@@ -71,6 +71,19 @@ class ValidationFailed(ProblemError):
         self.errors = errors
 
 
+class FieldError(ValueError):
+    """One bad input value found by a pure parser: `field` names it as a problem's
+    `errors[].field` does, `message` says what is wrong (`problem()` gives a ValidationFailed)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+    def problem(self) -> ValidationFailed:
+        return ValidationFailed([{"field": self.field, "message": self.message}])
+
+
 def install_error_handlers(app: Starlette) -> None:
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ProblemError)

@@ -10,7 +10,8 @@ parsing, no regexes, no datetime work (local time comes from a per-quarter-hour 
 * origin decisions: key = the caller's NPA, NXX, NPA-NXX, 10 digits, state or LATA (None when
   unknown → OTHER);
 * switch decisions: folded at compile time (the position is part of the record);
-* percent: `percent_bucket(call_id, node id)` against cumulative shares (reproducible per call).
+* percent: `resources.kit.shares.percent_bucket(call_id, node id)` against cumulative shares
+  (reproducible per call).
 """
 
 from __future__ import annotations
@@ -131,12 +132,6 @@ def _answer_factory() -> Callable[..., Answer]:
 
 _make_answer = _answer_factory()
 AOS_REJECT = reject(403, "caller outside the area of service", treatment=OUT_OF_AREA)
-
-
-def percent_bucket(call_id: str, node_id: str) -> int:
-    """0 … 9999: the first 8 bytes (big-endian) of blake2b(f"{call_id}|{node_id}") mod 10000."""
-    digest = blake2b(f"{call_id}|{node_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % 10000
 
 
 # ---- local time -----------------------------------------------------------------------------

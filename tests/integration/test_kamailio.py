@@ -20,7 +20,7 @@ import kamailio_support as ks
 import pytest
 from e2e_support import Portal, launch_portal, run_cli
 
-from resources.tollfree.compiler import percent_bucket
+from resources.kit.shares import percent_bucket
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("kamailio")]
 

@@ -27,6 +27,7 @@ from engine_builders import (
     utc,
 )
 
+from resources.kit.shares import percent_bucket
 from resources.tollfree.compiler import (
     Answer,
     Clock,
@@ -36,7 +37,6 @@ from resources.tollfree.compiler import (
     PlanInvalid,
     Query,
     Step,
-    percent_bucket,
 )
 from resources.tollfree.plan import Issue
 

@@ -15,9 +15,9 @@ from engine_builders import tel
 from pool_support import verifier, with_tenancy
 from tollfree_fixtures import Env, caller
 
+from resources.kit.shares import percent_bucket
 from resources.tollfree import service
 from resources.tollfree.app import create_app
-from resources.tollfree.compiler import percent_bucket
 
 SUPPORT = "/numbers/+18005550101"
 EAST: dict[str, Any] = tel("site:east")

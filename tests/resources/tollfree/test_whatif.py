@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from engine_builders import TFN, announce, build, decide, local, origin, pct, record, tel
 
-from resources.tollfree.compiler import Query, percent_bucket
+from resources.kit.shares import percent_bucket
+from resources.tollfree.compiler import Query
 from resources.tollfree.whatif import WhatIf, WhatIfRow, outcome_key, replay
 
 # 10 calls on Wednesday 2027-03-10: 6 in business hours (09:00-14:00), 4 in the evening
