@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from resources.kit.errors import ValidationFailed
+from resources.kit.sites import SITE_NAME_HINT, SITE_NAME_RE, SITE_URI_HINT, SITE_URI_RE
 from resources.tollfree.values import LABEL_KINDS, BadValue, label_name_ok, parse_value
 
 if TYPE_CHECKING:
@@ -30,11 +31,6 @@ TFN_NPAS = ("800", "833", "844", "855", "866", "877", "888")
 TFN_RE = re.compile(r"^\+1(800|833|844|855|866|877|888)\d{7}$")
 TEMPLATE_RE = re.compile(r"^\*[A-Z0-9-]{4,15}$")
 CUSTOMER_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-SITE_NAME_RE = re.compile(r"^[a-z0-9-]{1,32}$")
-SITE_URI_RE = re.compile(
-    r"^sip:(?P<host>[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]):(?P<port>\d{1,5})"
-    r"(?:;transport=(?:udp|tcp))?$"
-)
 MAX_LABEL_VALUES = 500
 MAX_TEXT = 200
 
@@ -126,9 +122,9 @@ def parse_text(value: Any, *, field: str, max_len: int = MAX_TEXT) -> str:
 def parse_site(name: Any, uri: Any) -> tuple[str, str]:
     errors = Errors()
     if not isinstance(name, str) or not SITE_NAME_RE.match(name):
-        errors.add("name", "A site name is 1 to 32 lowercase letters, digits or dashes, like east.")
+        errors.add("name", SITE_NAME_HINT)
     if not isinstance(uri, str) or not (m := SITE_URI_RE.match(uri.strip())):
-        errors.add("uri", "Give the site as sip:host:port, optionally ;transport=udp or tcp.")
+        errors.add("uri", SITE_URI_HINT)
     elif not 1 <= int(m.group("port")) <= 65535:
         errors.add("uri", "The port must be between 1 and 65535.")
     errors.raise_if_any()

@@ -22,6 +22,7 @@ from typing import Any
 
 import phonenumbers
 
+from resources.kit.sites import SITE_NAME_RE
 from resources.tollfree.catalog import Catalog
 from resources.tollfree.document import MAIN
 from resources.tollfree.origin import OriginData
@@ -56,7 +57,6 @@ EMPTY_SLOT = "Choose what happens here."
 TEMPLATE_RE = re.compile(r"^\*[A-Z0-9-]{4,15}$")
 CIC_RE = re.compile(r"^\d{4}$")
 TREATMENT_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SITE_NAME_RE = re.compile(r"^[a-z0-9-]{1,32}$")
 SWITCH_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_-]{0,14}$")
 E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 
