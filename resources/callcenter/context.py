@@ -1,0 +1,46 @@
+"""What every callcenter service function runs with: dependencies (`Context`) and one
+transaction (`Tx`) that publishes `callcenter.changed` only after it committed (whoever answers
+the switch reloads that customer's sites and distributions when it hears it)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from resources.kit.db import unit_of_work
+from resources.kit.events import EventBus
+
+CHANGED = "callcenter.changed"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Context:
+    maker: async_sessionmaker[AsyncSession]
+    bus: EventBus
+    clock: Callable[[], datetime] = utcnow
+
+
+@dataclass
+class Tx:
+    session: AsyncSession
+    ctx: Context
+    now: datetime
+    changed: set[str] = field(default_factory=set)  # customers whose configuration changed
+
+
+@asynccontextmanager
+async def transaction(ctx: Context, *, write: bool) -> AsyncIterator[Tx]:
+    """One unit of work; events go out only when it committed (never for a rolled-back one)."""
+    async with unit_of_work(ctx.maker, write=write) as session:
+        tx = Tx(session=session, ctx=ctx, now=ctx.clock())
+        yield tx
+    for customer_id in sorted(tx.changed):
+        await ctx.bus.publish(CHANGED, {"customer_id": customer_id})
