@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from resources.kit.db import unit_of_work
+from resources.callcenter.settings import CallcenterSettings
+from resources.kit.db import open_engine, unit_of_work
 from resources.kit.events import EventBus
 
 CHANGED = "callcenter.changed"
@@ -26,6 +27,16 @@ class Context:
     maker: async_sessionmaker[AsyncSession]
     bus: EventBus
     clock: Callable[[], datetime] = utcnow
+    audit_page: int = 100
+
+
+@asynccontextmanager
+async def open_context(
+    settings: CallcenterSettings, *, clock: Callable[[], datetime] = utcnow
+) -> AsyncIterator[tuple[Context, AsyncEngine]]:
+    """Engine + Context for the app lifespan or the CLI; disposes the engine on exit."""
+    async with open_engine(url=settings.database_url, schema=settings.db_schema) as (engine, maker):
+        yield Context(maker=maker, bus=settings.bus, clock=clock, audit_page=settings.audit_page), engine
 
 
 @dataclass

@@ -3,7 +3,6 @@ Thin: parse → service → serialise. Views (HTML) live in views.py."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -26,6 +25,7 @@ from resources.directory.schemas import (
 from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError, ValidationFailed
 from resources.kit.middleware import caller_of
+from resources.kit.requests import json_object
 
 
 def ctx_of(request: Request) -> Context:
@@ -34,13 +34,7 @@ def ctx_of(request: Request) -> Context:
 
 
 async def body_of(request: Request) -> dict[str, Any]:
-    try:
-        raw = json.loads(await request.body() or b"null")
-    except ValueError:
-        raise ValidationFailed([{"field": "body", "message": "The body is not valid JSON."}]) from None
-    if not isinstance(raw, dict):
-        raise ValidationFailed([{"field": "body", "message": "Send a JSON object."}])
-    return raw
+    return await json_object(request)
 
 
 def _int(request: Request, key: str, default: int) -> int:

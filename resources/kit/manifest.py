@@ -17,7 +17,7 @@ from typing import Any, Literal, cast, get_args
 #  "numbers" - an explicit set of resource objects (e.g. toll-free numbers) or all of them
 #  "self"    - only the holder's own account
 #  "service" - only for platform services (gateway, network elements); never grantable to people
-ScopeKind = Literal["tenant", "numbers", "self", "service"]
+ScopeKind = Literal["tenant", "numbers", "sites", "self", "service"]
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "WS"]
 Plane = Literal["customer", "network", "service"]
 

@@ -226,7 +226,8 @@ def check_postgres_schemas(split: Split) -> None:
     tables: dict[str, set[str]] = {}
     for row in rows:
         tables.setdefault(row["table_schema"], set()).add(row["table_name"])
-    assert set(tables) == {"gateway", "directory", "tollfree", "traffic"}
+    assert set(tables) == {"gateway", "directory", "tollfree", "traffic", "callcenter"}
+    assert tables["callcenter"] == {"callcenter_alembic_version", "callcenter_audit", "callcenter_revisions"}
     assert all(name.startswith("tollfree_") for name in tables["tollfree"])
     assert {"tollfree_numbers", "tollfree_versions", "tollfree_alembic_version"} <= tables["tollfree"]
     assert tables["traffic"] == {

@@ -183,6 +183,8 @@ async def test_principal_resolution(env: Env) -> None:
     }
     # a customer admin holds every person action except the staff-only ones (manage-numbers)
     assert [e.action for e in carol.entitlements] == [
+        "callcenter:edit",
+        "callcenter:view",
         "directory:manage-entitlements",
         "directory:manage-roles",
         "directory:manage-sso",

@@ -137,6 +137,7 @@ async def test_escalation_refused(client: httpx.AsyncClient, env: Env, verifier:
     assert r.status_code == 403
     assert r.json()["detail"].startswith(
         "alice@globex holds entitlements you lack: "
+        "callcenter:edit, callcenter:view, "
         "directory:manage-roles, directory:manage-sso, directory:manage-users"
     )
 

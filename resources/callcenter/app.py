@@ -1,0 +1,49 @@
+"""`create_app(settings)`: the callcenter resource as an ASGI app.
+
+Routes: `/healthz` and the JSON API (routes.py). The lifespan owns the engine; it runs no
+migrations (`switchboard migrate` does) and no background work yet."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+
+from resources.callcenter import routes
+from resources.callcenter.context import Context, open_context
+from resources.callcenter.openapi import CONTRACT
+from resources.callcenter.settings import CallcenterSettings
+from resources.kit.app import context_lifespan, resource_app
+from resources.kit.settings import ResourceSettings
+
+RESOURCE_DIR = Path(__file__).resolve().parent
+
+
+@contextlib.asynccontextmanager
+async def no_runtime(_ctx: Context) -> AsyncIterator[None]:
+    yield
+
+
+def create_app(
+    settings: ResourceSettings, *, verifier: Any = None, templates: Any = None, context: Context | None = None
+) -> Starlette:
+    """`verifier` (assertion checking) defaults to the dispatcher's JWKS at `settings.jwks_path`;
+    `templates` to the branded ResourceTemplates; `context` (tests) replaces the lifespan's engine."""
+    callcenter = CallcenterSettings.from_resource(settings)
+    app = resource_app(
+        settings=callcenter,
+        resource_dir=RESOURCE_DIR,
+        routes=routes.routes(),
+        lifespan=context_lifespan(
+            open_context=lambda: open_context(callcenter), runtimes=no_runtime, context=context
+        ),
+        verifier=verifier,
+        templates=templates,
+        contract=CONTRACT,
+    )
+    if context is not None:
+        app.state.ctx = context
+    return app

@@ -1,0 +1,64 @@
+"""What the callcenter resource declares: actions, rules (default deny)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from resources.callcenter.access import EDIT, VIEW
+from resources.kit.manifest import Action, Manifest, Rule, rule_table
+
+ACTIONS = (
+    Action(
+        name=VIEW,
+        description=(
+            "See call-center sites (hours, capacity), distributions, their history and audit "
+            "(scoped to sites)"
+        ),
+        scope_kind="sites",
+    ),
+    Action(
+        name=EDIT,
+        description=(
+            "Change sites and distributions now or from a later time, cancel scheduled changes, roll back "
+            "(scoped to sites; a distribution needs every site it names)"
+        ),
+        scope_kind="sites",
+    ),
+)
+
+
+def _rules() -> tuple[Rule, ...]:
+    customer: list[tuple[str, str, str]] = [("GET", "/api/audit", VIEW)]
+    for kind in ("sites", "distributions"):
+        customer += [
+            ("GET", f"/api/{kind}", VIEW),
+            ("GET", f"/api/{kind}/{{name}}/revisions", VIEW),
+            ("PUT", f"/api/{kind}/{{name}}", EDIT),
+            ("DELETE", f"/api/{kind}/{{name}}", EDIT),
+            ("POST", f"/api/{kind}/{{name}}/revisions/{{number}}/cancel", EDIT),
+            ("POST", f"/api/{kind}/{{name}}/revisions/{{number}}/rollback", EDIT),
+        ]
+    return rule_table(customer=customer)
+
+
+def _create_app(settings: Any) -> Any:
+    from resources.callcenter.app import create_app
+
+    return create_app(settings)
+
+
+async def _seed_demo(settings: Any) -> None:
+    from resources.callcenter.demo import seed
+
+    await seed(settings)
+
+
+MANIFEST = Manifest(
+    name="callcenter",
+    title="Call centers",
+    description="Call-center sites, their hours and capacity, and the distributions that steer calls",
+    create_app=_create_app,
+    demo=_seed_demo,
+    actions=ACTIONS,
+    rules=_rules(),
+)
