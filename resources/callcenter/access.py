@@ -33,16 +33,11 @@ def reaches(caller: Caller, customer_id: str) -> bool:
     return is_provider(caller) or (caller.customer_id is not None and caller.customer_id == customer_id)
 
 
-def scope(caller: Caller, action: str) -> frozenset[str] | None:
-    """The sites `action` is limited to (None: all the customer's); PermissionError if not held."""
-    return caller.scope_for(action)
-
-
 def require_view(caller: Caller, customer_id: str) -> frozenset[str] | None:
     """The view scope; 404 when the caller may not see this customer's call centers at all."""
     if not caller.has(VIEW) or not reaches(caller, customer_id):
         raise ProblemError(404, detail="no such customer")
-    return scope(caller, VIEW)
+    return caller.scope_for(VIEW)  # the sites it is limited to; None: all the customer's
 
 
 def visible(sites: Iterable[str], view: frozenset[str] | None) -> bool:
@@ -53,7 +48,7 @@ def require_edit(caller: Caller, customer_id: str, sites: Iterable[str]) -> None
     """403 unless the caller may change everything naming these sites."""
     if not caller.has(EDIT):
         raise ProblemError(403, detail="you may view call centers but not change them")
-    edit = scope(caller, EDIT)
+    edit = caller.scope_for(EDIT)
     outside = sorted(set(sites) - edit) if edit is not None else []
     if outside:
         raise ProblemError(403, detail=f"your entitlement does not cover site {outside[0]}")

@@ -50,11 +50,15 @@ def customer_of(request: Request, caller: Caller) -> str:
     return customer
 
 
-def kind_of(request: Request) -> str:
-    return KINDS[request.url.path.split("/")[2]]
-
-
 Handler = Callable[[Request, Caller, str], Awaitable[Response]]
+KindHandler = Callable[[Request, Caller, str, str], Awaitable[Response]]  # … plus the kind
+
+
+def for_kind(handler: KindHandler, kind: str) -> Handler:
+    async def run(request: Request, caller: Caller, customer: str) -> Response:
+        return await handler(request, caller, customer, kind)
+
+    return run
 
 
 def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -65,8 +69,8 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     return run
 
 
-async def list_items(request: Request, caller: Caller, customer: str) -> Response:
-    ctx, kind = ctx_of(request), kind_of(request)
+async def list_items(request: Request, caller: Caller, customer: str, kind: str) -> Response:
+    ctx = ctx_of(request)
     at = moment(request.query_params.get("at"), "at")
     async with transaction(ctx, write=False) as tx:
         config = await service.config_at(tx, caller=caller, customer_id=customer, at=at)
@@ -76,8 +80,8 @@ async def list_items(request: Request, caller: Caller, customer: str) -> Respons
     return JSONResponse({"customer": customer, "at": when.isoformat(), "items": items})
 
 
-async def put_item(request: Request, caller: Caller, customer: str) -> Response:
-    ctx, kind = ctx_of(request), kind_of(request)
+async def put_item(request: Request, caller: Caller, customer: str, kind: str) -> Response:
+    ctx = ctx_of(request)
     body = await json_object(request)
     effective_at = moment(body.pop("effective_at", None), "effective_at")
     name = request.path_params["name"]
@@ -89,8 +93,8 @@ async def put_item(request: Request, caller: Caller, customer: str) -> Response:
     return JSONResponse(revision_json(row), status_code=201 if row.number == 1 else 200)
 
 
-async def delete_item(request: Request, caller: Caller, customer: str) -> Response:
-    ctx, kind = ctx_of(request), kind_of(request)
+async def delete_item(request: Request, caller: Caller, customer: str, kind: str) -> Response:
+    ctx = ctx_of(request)
     effective_at = moment(request.query_params.get("effective_at"), "effective_at")
     async with transaction(ctx, write=True) as tx:
         row = await service.remove(
@@ -104,8 +108,8 @@ async def delete_item(request: Request, caller: Caller, customer: str) -> Respon
     return JSONResponse(revision_json(row))
 
 
-async def revisions(request: Request, caller: Caller, customer: str) -> Response:
-    ctx, kind = ctx_of(request), kind_of(request)
+async def revisions(request: Request, caller: Caller, customer: str, kind: str) -> Response:
+    ctx = ctx_of(request)
     async with transaction(ctx, write=False) as tx:
         rows = await service.history(
             tx, caller=caller, customer_id=customer, kind=kind, name=request.path_params["name"]
@@ -120,11 +124,11 @@ def number_of(request: Request) -> int:
     return int(raw)
 
 
-def revision_verb(verb: Callable[..., Awaitable[RevisionRow]]) -> Handler:
+def revision_verb(verb: Callable[..., Awaitable[RevisionRow]]) -> KindHandler:
     """POST …/revisions/{number}/cancel | rollback: the service verb on that revision."""
 
-    async def run(request: Request, caller: Caller, customer: str) -> Response:
-        ctx, kind = ctx_of(request), kind_of(request)
+    async def run(request: Request, caller: Caller, customer: str, kind: str) -> Response:
+        ctx = ctx_of(request)
         async with transaction(ctx, write=True) as tx:
             row = await verb(
                 tx,
@@ -155,21 +159,21 @@ async def audit(request: Request, caller: Caller, customer: str) -> Response:
 
 def routes() -> list[Route]:
     out = [Route("/api/audit", endpoint(audit), methods=["GET"])]
-    for kind in KINDS:
-        base = f"/api/{kind}"
+    for plural, kind in KINDS.items():
+        base = f"/api/{plural}"
         out += [
-            Route(base, endpoint(list_items), methods=["GET"]),
-            Route(f"{base}/{{name}}", endpoint(put_item), methods=["PUT"]),
-            Route(f"{base}/{{name}}", endpoint(delete_item), methods=["DELETE"]),
-            Route(f"{base}/{{name}}/revisions", endpoint(revisions), methods=["GET"]),
+            Route(base, endpoint(for_kind(list_items, kind)), methods=["GET"]),
+            Route(f"{base}/{{name}}", endpoint(for_kind(put_item, kind)), methods=["PUT"]),
+            Route(f"{base}/{{name}}", endpoint(for_kind(delete_item, kind)), methods=["DELETE"]),
+            Route(f"{base}/{{name}}/revisions", endpoint(for_kind(revisions, kind)), methods=["GET"]),
             Route(
                 f"{base}/{{name}}/revisions/{{number}}/cancel",
-                endpoint(revision_verb(service.cancel_revision)),
+                endpoint(for_kind(cancel, kind)),
                 methods=["POST"],
             ),
             Route(
                 f"{base}/{{name}}/revisions/{{number}}/rollback",
-                endpoint(revision_verb(service.rollback_to)),
+                endpoint(for_kind(rollback, kind)),
                 methods=["POST"],
             ),
         ]

@@ -113,7 +113,14 @@ async def remove(
                 409, detail=f"site {name} is used by distribution {users[0]}; change that first"
             )
     return await _change(
-        tx, caller=caller, customer_id=customer_id, kind=kind, name=name, document=None, effective_at=at
+        tx,
+        caller=caller,
+        customer_id=customer_id,
+        kind=kind,
+        name=name,
+        document=None,
+        effective_at=at,
+        rows=rows,
     )
 
 
@@ -165,8 +172,10 @@ async def _change(
     name: str,
     document: dict[str, Any] | None,
     effective_at: datetime | None,
+    rows: list[RevisionRow] | None = None,  # the object's revisions, when the caller read them already
 ) -> RevisionRow:
-    rows = await repo.revisions(tx.session, customer_id=customer_id, kind=kind, name=name)
+    if rows is None:
+        rows = await repo.revisions(tx.session, customer_id=customer_id, kind=kind, name=name)
     timeline = [_revision(r) for r in rows]
     at = effective_at or tx.now
     before = document_at(timeline, at)

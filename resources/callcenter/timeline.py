@@ -46,20 +46,6 @@ def document_at(revisions: Sequence[Revision], at: datetime) -> dict[str, Any] |
     return None if revision is None else revision.document
 
 
-def scheduled(revisions: Sequence[Revision], at: datetime) -> list[Revision]:
-    """Revisions still to take effect after `at`, soonest first."""
-    return sorted(
-        (r for r in revisions if not r.cancelled and r.effective_at > at),
-        key=lambda r: (r.effective_at, r.number),
-    )
-
-
-def next_change(revisions: Sequence[Revision], at: datetime) -> datetime | None:
-    """When the configuration next changes (for the switch's refresh timer)."""
-    upcoming = scheduled(revisions, at)
-    return upcoming[0].effective_at if upcoming else None
-
-
 def new_revision(
     revisions: Sequence[Revision], *, document: dict[str, Any] | None, effective_at: datetime, now: datetime
 ) -> Revision:

@@ -13,9 +13,7 @@ from resources.callcenter.timeline import (
     document_at,
     in_effect,
     new_revision,
-    next_change,
     rollback,
-    scheduled,
 )
 
 T0 = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -42,9 +40,6 @@ def test_the_revision_in_effect_follows_the_effective_times() -> None:
     assert document_at(revs, T0 + 2 * H - timedelta(seconds=1)) == {"capacity": 40}
     assert document_at(revs, T0 + 2 * H) == {"capacity": 25}
     assert document_at(revs, T0 + 6 * H) == {"capacity": 60}
-    assert [r.number for r in scheduled(revs, T0 + 3 * H)] == [3]
-    assert next_change(revs, T0 + 3 * H) == T0 + 5 * H
-    assert next_change(revs, T0 + 6 * H) is None
 
 
 def test_a_later_number_wins_at_the_same_instant() -> None:
