@@ -82,26 +82,38 @@ CLAIM_KEY = "switchboard:test:claimed-by"
 
 def claim_redis_db(client: redis.Redis) -> int:
     """A database number 1..15 for this run alone. Redis pub/sub channels carry the number
-    (kit/events.py), so two portals on one number hear each other's events: a database with no
-    keys is claimed with SET NX, which only one of two runs choosing at once can win (another
-    run's simulator once reached a "fresh" live view that way). The claim expires in an hour."""
+    (kit/events.py), so two portals on one number hear each other's events: a database is claimed
+    with SET NX, which only one of two runs choosing at once can win (another run's simulator once
+    reached a "fresh" live view that way). Empty databases are tried first; a database that holds
+    keys but no claim is taken too (a shared CI Redis once had keys in all fifteen), and the
+    `switchboard:` keys an earlier run left there (counters, throttle blocks) are deleted, so this
+    run starts clean. Other programs' keys are not touched. The claim expires in an hour."""
     used = {int(k.removeprefix("db")) for k in client.info("keyspace")}
     token = secrets.token_hex(8)
-    free = [n for n in range(1, 16) if n not in used]
-    for n in random.sample(free, k=len(free)):
+    empty = [n for n in range(1, 16) if n not in used]
+    holding = [n for n in range(1, 16) if n in used]
+    for n in random.sample(empty, k=len(empty)) + random.sample(holding, k=len(holding)):
         db = redis.Redis.from_url(f"{REDIS}/{n}")
         try:
             if db.set(CLAIM_KEY, token, nx=True, ex=3600):
+                _delete_switchboard_keys(db, keep=CLAIM_KEY)
                 return n
         finally:
             db.close()
-    pytest.fail("every Redis database 1..15 holds keys: no database for this run's bus")
+    pytest.fail("every Redis database 1..15 is claimed by another run: no database for this run's bus")
+
+
+def _delete_switchboard_keys(db: redis.Redis, *, keep: str = "") -> None:
+    for key in db.scan_iter(match="switchboard:*", count=500):
+        if key.decode() != keep:
+            db.delete(key)
 
 
 def release_redis_db(redis_url: str) -> None:
+    """Give the database back without the keys this run made (and the claim)."""
     db = redis.Redis.from_url(redis_url)
     try:
-        db.delete(CLAIM_KEY)
+        _delete_switchboard_keys(db)
     finally:
         db.close()
 
