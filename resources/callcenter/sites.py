@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from resources.callcenter.distribution import SiteState
-from resources.callcenter.hours import Hours, HoursError, always_open, parse_hours
 from resources.kit.errors import FieldError
+from resources.kit.hours import Hours, HoursError, always_open, parse_hours
 from resources.kit.sites import SITE_NAME_HINT, SITE_NAME_RE, SITE_URI_HINT, SITE_URI_RE
 
 MAX_CAPACITY = 100_000

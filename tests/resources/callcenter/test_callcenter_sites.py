@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from resources.callcenter.distribution import Distribution, Member, Method, SiteState, choose
-from resources.callcenter.hours import always_open, closed_rest_of_day, parse_hours
 from resources.callcenter.sites import Site, SiteError, parse_site, state_of
+from resources.kit.hours import always_open, closed_rest_of_day, parse_hours
 
 EAST = {
     "name": "east",

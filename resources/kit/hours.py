@@ -1,4 +1,5 @@
-"""Hours of operation of a call-center site: when it takes calls, in its own time zone.
+"""Weekly hours in a local time zone: when a call-center site takes calls (and, with the same
+rules, when an outbound policy lets a user dial).
 
 A site has weekly hours (per weekday, intervals of local wall-clock time; `22:00-06:00` runs
 past midnight into the next day, `00:00-24:00` is the whole day) and closures: local date-time

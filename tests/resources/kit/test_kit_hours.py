@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from resources.callcenter.hours import (
+from resources.kit.hours import (
     Closure,
     HoursError,
     Interval,
