@@ -1,30 +1,25 @@
 """`create_app(settings)`: the callcenter resource as an ASGI app.
 
-Routes: `/healthz` and the JSON API (routes.py). The lifespan owns the engine; it runs no
-migrations (`switchboard migrate` does) and no background work yet."""
+Routes: `/healthz`, the JSON API (routes.py) and the router on the network plane (network.py).
+The lifespan owns the engine and runs the router's bus listener (runtime.py); it runs no
+migrations (`switchboard migrate` does)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 
-from resources.callcenter import routes
+from resources.callcenter import network, routes
 from resources.callcenter.context import Context, open_context
 from resources.callcenter.openapi import CONTRACT
+from resources.callcenter.runtime import run_router
 from resources.callcenter.settings import CallcenterSettings
 from resources.kit.app import context_lifespan, resource_app
 from resources.kit.settings import ResourceSettings
 
 RESOURCE_DIR = Path(__file__).resolve().parent
-
-
-@contextlib.asynccontextmanager
-async def no_runtime(_ctx: Context) -> AsyncIterator[None]:
-    yield
 
 
 def create_app(
@@ -36,9 +31,9 @@ def create_app(
     app = resource_app(
         settings=callcenter,
         resource_dir=RESOURCE_DIR,
-        routes=routes.routes(),
+        routes=[*routes.routes(), *network.routes()],
         lifespan=context_lifespan(
-            open_context=lambda: open_context(callcenter), runtimes=no_runtime, context=context
+            open_context=lambda: open_context(callcenter), runtimes=run_router, context=context
         ),
         verifier=verifier,
         templates=templates,

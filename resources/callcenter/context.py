@@ -8,12 +8,17 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from resources.callcenter.settings import CallcenterSettings
 from resources.kit.db import open_engine, unit_of_work
 from resources.kit.events import EventBus
+
+if TYPE_CHECKING:
+    from resources.callcenter.router import Router
 
 CHANGED = "callcenter.changed"
 
@@ -28,6 +33,17 @@ class Context:
     bus: EventBus
     clock: Callable[[], datetime] = utcnow
     audit_page: int = 100
+    pending_seconds: float = 30.0  # an offered call counts as live this long before traffic reports it
+    refresh_seconds: float = 30.0  # the router reads a customer's configuration again at least this often
+    announce_uri: str | None = None  # media server for announcement treatments ("{treatment}")
+    pstn_uri: str = "sip:{number}@pstn.invalid"  # ring-to treatments ("{number}")
+
+    @cached_property
+    def router(self) -> Router:
+        """The network plane's router (one per process; it keeps live state)."""
+        from resources.callcenter.router import Router
+
+        return Router(self, pending_seconds=self.pending_seconds, refresh_seconds=self.refresh_seconds)
 
 
 @asynccontextmanager
@@ -36,7 +52,19 @@ async def open_context(
 ) -> AsyncIterator[tuple[Context, AsyncEngine]]:
     """Engine + Context for the app lifespan or the CLI; disposes the engine on exit."""
     async with open_engine(url=settings.database_url, schema=settings.db_schema) as (engine, maker):
-        yield Context(maker=maker, bus=settings.bus, clock=clock, audit_page=settings.audit_page), engine
+        yield (
+            Context(
+                maker=maker,
+                bus=settings.bus,
+                clock=clock,
+                audit_page=settings.audit_page,
+                pending_seconds=settings.pending_seconds,
+                refresh_seconds=settings.refresh_seconds,
+                announce_uri=settings.announce_uri,
+                pstn_uri=settings.pstn_uri,
+            ),
+            engine,
+        )
 
 
 @dataclass

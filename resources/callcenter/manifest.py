@@ -7,6 +7,8 @@ from typing import Any
 from resources.callcenter.access import EDIT, VIEW
 from resources.kit.manifest import Action, Manifest, Rule, rule_table
 
+ROUTE_QUERY = "callcenter:route-query"
+
 ACTIONS = (
     Action(
         name=VIEW,
@@ -24,6 +26,11 @@ ACTIONS = (
         ),
         scope_kind="sites",
     ),
+    Action(
+        name=ROUTE_QUERY,
+        description="Network element (the switch): ask which call-center sites a toll-free call goes to",
+        scope_kind="service",
+    ),
 )
 
 
@@ -38,7 +45,7 @@ def _rules() -> tuple[Rule, ...]:
             ("POST", f"/api/{kind}/{{name}}/revisions/{{number}}/cancel", EDIT),
             ("POST", f"/api/{kind}/{{name}}/revisions/{{number}}/rollback", EDIT),
         ]
-    return rule_table(customer=customer)
+    return rule_table(customer=customer, network=[("POST", "/network/route", ROUTE_QUERY)])
 
 
 def _create_app(settings: Any) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from resources.callcenter.manifest import MANIFEST
 from resources.kit.openapi import Contract, Operation, op
@@ -157,6 +157,29 @@ def _kind_ops(kind: str, one: str, put: type[BaseModel]) -> list[Operation]:
     ]
 
 
+class RouteRequest(BaseModel):
+    """A toll-free call that reached a distribution (the SCP's `switchboard.callcenter`)."""
+
+    customer: str
+    distribution: str = Field(description="The distribution's name, like main")
+    dnis: str = Field(description="The dialled toll-free number (the route URIs' user part)")
+    callid: str | None = None
+    ts: float | None = Field(default=None, description="Epoch seconds (hours are read then); null: now")
+    ring_timeout: int = Field(default=20, ge=5, le=120, description="Seconds each site may ring")
+    number: str | None = Field(default=None, description="Echoed in switchboard (the SCP's)")
+    version: int | None = Field(default=None, ge=1, description="Echoed in switchboard (the SCP's)")
+    path: str | None = Field(default=None, description="Echoed in switchboard (the SCP's)")
+    carrier: str | None = Field(default=None, description="Echoed in switchboard (the SCP's)")
+
+
+class RouteFormat(BaseModel):
+    format: Literal["json", "rtjson"] | None = Field(default=None, description="rtjson: Kamailio rtjson")
+
+
+class RouteAnswer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
 CONTRACT = Contract(
     manifest=MANIFEST,
     operations=(
@@ -169,5 +192,14 @@ CONTRACT = Contract(
         ),
         *_kind_ops("sites", "site", SitePut),
         *_kind_ops("distributions", "distribution", DistributionPut),
+        op(
+            "POST",
+            "/network/route",
+            "The sites, in order, for a toll-free call that reached a distribution (the switch)",
+            plane="network",
+            body=RouteRequest,
+            query=RouteFormat,
+            responses={200: RouteAnswer},
+        ),
     ),
 )

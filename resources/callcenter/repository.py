@@ -28,6 +28,22 @@ async def revisions_of_kind(session: AsyncSession, *, customer_id: str, kind: st
     return list(rows.scalars())
 
 
+async def revisions_of_customer(session: AsyncSession, *, customer_id: str) -> list[RevisionRow]:
+    """Every revision of the customer's sites and distributions."""
+    rows = await session.execute(select(RevisionRow).where(RevisionRow.customer_id == customer_id))
+    return list(rows.scalars())
+
+
+async def revisions_of_every_customer(session: AsyncSession, *, kind: str) -> list[RevisionRow]:
+    """Every revision of one kind, of every customer, by customer, name and number."""
+    rows = await session.execute(
+        select(RevisionRow)
+        .where(RevisionRow.kind == kind)
+        .order_by(RevisionRow.customer_id, RevisionRow.name, RevisionRow.number)
+    )
+    return list(rows.scalars())
+
+
 async def audit(session: AsyncSession, *, customer_id: str, limit: int) -> list[AuditRow]:
     """The customer's newest audit rows first."""
     rows = await session.execute(

@@ -160,6 +160,40 @@ async def audit_log(tx: Tx, *, caller: Caller, customer_id: str, limit: int = 10
     return [r for r in rows if view is None or _audit_sites(r) <= view]
 
 
+# --- for the switch (network plane: the element's action was checked; no customer caller) ---------
+
+
+@dataclass(frozen=True)
+class SwitchConfig:
+    """What the router uses for one customer: the configuration in effect at `at`, and the
+    instant the next scheduled revision takes effect (None: none), when it must be read again."""
+
+    config: Config
+    next_change: datetime | None
+
+
+async def switch_config(tx: Tx, *, customer_id: str, at: datetime) -> SwitchConfig:
+    config = await _config(tx, customer_id=customer_id, at=at)
+    rows = await repo.revisions_of_customer(tx.session, customer_id=customer_id)
+    later = [r.effective_at for r in rows if not r.cancelled and r.effective_at > at]
+    return SwitchConfig(config=config, next_change=min(later, default=None))
+
+
+async def distribution_names(tx: Tx, *, at: datetime) -> dict[str, list[str]]:
+    """Per customer, the distributions in effect at `at` or scheduled to come into effect later
+    (what a toll-free plan may name; the tollfree resource keeps a replica)."""
+    names: dict[str, set[str]] = {}
+    by_object: dict[tuple[str, str], list[Revision]] = {}
+    for row in await repo.revisions_of_every_customer(tx.session, kind=DISTRIBUTION):
+        by_object.setdefault((row.customer_id, row.name), []).append(_revision(row))
+    for (customer_id, name), timeline in by_object.items():
+        current = in_effect(timeline, at)
+        later = [r for r in timeline if not r.cancelled and r.effective_at > at and r.document is not None]
+        if (current is not None and current.document is not None) or later:
+            names.setdefault(customer_id, set()).add(name)
+    return {c: sorted(n) for c, n in sorted(names.items())}
+
+
 # --- inside -----------------------------------------------------------------------------------
 
 

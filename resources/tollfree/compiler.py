@@ -25,6 +25,7 @@ from hashlib import blake2b
 from typing import Any, Literal, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
+from resources.kit.rtjson import site_route_uri
 from resources.tollfree.catalog import Catalog
 from resources.tollfree.document import MAIN
 from resources.tollfree.origin import CallerOrigin, OriginData
@@ -292,14 +293,6 @@ def _aos_check(aos: Aos) -> Callable[[CallerOrigin], bool]:
         return not known
 
     return inside
-
-
-def site_route_uri(site_uri: str, dnis: str) -> str:
-    """``sip:host:port;transport=tcp`` + ``+18005550100`` → ``sip:+18005550100@host:port;transport=tcp``."""
-    scheme, _, rest = site_uri.partition(":")
-    hostport, sep, params = rest.partition(";")
-    hostport = hostport.rpartition("@")[2]
-    return f"{scheme}:{dnis}@{hostport}{sep}{params}"
 
 
 _ORIGIN_INDEX = {"ani": 0, "npa": 1, "nxx": 2, "npanxx": 3, "state": 4, "lata": 5}

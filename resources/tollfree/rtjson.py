@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from resources.kit.rtjson import FR_TIMER_MS, NO_MEDIA_SERVER, route_header, serial_route
 from resources.tollfree.compiler import Answer
-
-FR_TIMER_MS = 3000  # no provisional reply from a destination within 3 s → next destination
-NO_MEDIA_SERVER = 480
 
 
 def to_rtjson(
@@ -30,12 +28,12 @@ def to_rtjson(
     if answer.outcome == "route":
         for d in answer.destinations:
             routes.append(
-                {
-                    "uri": d.uri,
-                    "headers": {"extra": _route_header(number, version, f"dest={d.dest}")},
-                    "fr_timer": fr_timer_ms,
-                    "fr_inv_timer": d.ring_timeout * 1000,
-                }
+                serial_route(
+                    d.uri,
+                    header=route_header(number, version, f"dest={d.dest}"),
+                    ring_ms=d.ring_timeout * 1000,
+                    fr_timer_ms=fr_timer_ms,
+                )
             )
     elif answer.outcome == "announce":
         treatment = answer.treatment or ""
@@ -44,12 +42,12 @@ def to_rtjson(
             reason = reason or f"announcement {treatment} (no media server)"
         else:
             routes.append(
-                {
-                    "uri": announce_uri.format(treatment=treatment),
-                    "headers": {"extra": _route_header(number, version, f"treatment={treatment}")},
-                    "fr_timer": fr_timer_ms,
-                    "fr_inv_timer": 60_000,
-                }
+                serial_route(
+                    announce_uri.format(treatment=treatment),
+                    header=route_header(number, version, f"treatment={treatment}"),
+                    ring_ms=60_000,
+                    fr_timer_ms=fr_timer_ms,
+                )
             )
     return {
         "version": "1.0",
@@ -67,8 +65,3 @@ def to_rtjson(
             "path": ",".join(step.node for step in answer.path),
         },
     }
-
-
-def _route_header(number: str | None, version: int | None, what: str) -> str:
-    parts = [number or "-", f"v={version if version is not None else '-'}", what]
-    return f"X-Switchboard-Route: {';'.join(parts)}\r\n"
