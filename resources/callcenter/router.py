@@ -4,8 +4,9 @@ distribution (the switch asks on the network plane, network.py).
 It keeps, per customer, the configuration in effect (read from the database once, then again
 when `callcenter.changed` says it changed, when the next scheduled revision takes effect, or
 after `refresh_seconds` as a safety net for a missed event), the weighted round-robin state of
-each distribution, and the live calls per site (live.py). Hours are read at the call's instant,
-so "east closes at 17:00" needs no reload.
+each distribution, and the live calls per site (live.py). The configuration is the one in effect
+by this process's clock, as the SCP picks a number's version; hours are read at the call's
+instant (the switch's `ts`), so "east closes at 17:00" needs no reload.
 """
 
 from __future__ import annotations
@@ -81,11 +82,14 @@ class Router:
     ) -> Decision | None:
         """The ordered sites for the call (None: the customer has no such distribution at `at`).
         The first site is counted as offered the call."""
-        config = await self.config(customer_id, at)
+        clock = self.ctx.clock()
+        # what is in effect by our clock (like the SCP's versions): the switch's ts has whole
+        # seconds, and a change committed a moment ago must already count
+        config = await self.config(customer_id, clock)
         chosen = config.distributions.get(distribution)
         if chosen is None:
             return None
-        now = self.ctx.clock().timestamp()
+        now = clock.timestamp()
         live = self.occupancy
         states = {
             name: state_of(

@@ -10,7 +10,8 @@ An async generator subscribes on its first step, so that step is started *before
 `on_subscribed` runs and before `subscribed` is set: nothing published after either can be
 missed.
 
-`every` runs a step every `seconds` seconds, logging failures.
+`following` runs `follow` for the body of an `async with`; `every` runs a step every `seconds`
+seconds, logging failures.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from resources.kit.events import Event, EventBus
@@ -85,3 +87,28 @@ async def every(
             await step()
         except Exception:
             log.exception("%s failed", what)
+
+
+@asynccontextmanager
+async def following(
+    bus: EventBus,
+    topics: tuple[str, ...],
+    *,
+    on_event: Callable[[Event], Awaitable[Any]],
+    log: logging.Logger,
+    what: str,
+    on_subscribed: Callable[[bool], Awaitable[Any]] | None = None,
+) -> AsyncIterator[None]:
+    """`follow` as a background task for the body of the `async with`: entered once subscribed
+    (nothing published after that is missed), cancelled on exit."""
+    subscribed = asyncio.Event()
+    loop = follow(
+        bus, topics, on_event=on_event, on_subscribed=on_subscribed, subscribed=subscribed, log=log, what=what
+    )
+    task = asyncio.create_task(loop, name=what)
+    try:
+        await subscribed.wait()
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -20,6 +20,7 @@ from resources.kit.settings import ResourceSettings
 from resources.tollfree import network, routes, routes_audit, routes_pool, views, views_audit, views_pool
 from resources.tollfree.assignments import run_numbers_publisher
 from resources.tollfree.context import Context, open_context
+from resources.tollfree.distributions import run_distributions_replica
 from resources.tollfree.openapi import CONTRACT
 from resources.tollfree.runtime import run_scp
 from resources.tollfree.settings import TollfreeSettings
@@ -30,8 +31,13 @@ RESOURCE_DIR = Path(__file__).resolve().parent
 
 @asynccontextmanager
 async def run_runtimes(ctx: Context) -> AsyncIterator[None]:
-    """The SCP's table, the number picture for other resources, the tenancy replica."""
-    async with run_scp(ctx), run_numbers_publisher(ctx), run_tenancy_replica(ctx):
+    """The SCP's table, the number picture for other resources, the tenancy and distribution replicas."""
+    async with (
+        run_scp(ctx),
+        run_numbers_publisher(ctx),
+        run_tenancy_replica(ctx),
+        run_distributions_replica(ctx),
+    ):
         yield
 
 

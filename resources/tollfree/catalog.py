@@ -1,4 +1,6 @@
-"""What a plan may refer to besides itself: the customer's labels, sites and templates.
+"""What a plan may refer to besides itself: the customer's labels, sites, templates and
+call-center distributions (names only: the callcenter resource routes them, distributions.py
+keeps the replica of the names).
 
 A version freezes the part of the catalog it uses (`used_by(...).to_json()`) as its snapshot,
 so the SCP compiles exactly what was validated even when a label changes later.
@@ -11,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resources.tollfree.document import walk
+
+DISTRIBUTION = "distribution:"
 
 
 @dataclass(frozen=True)
@@ -31,14 +35,18 @@ class Catalog:
     labels: Mapping[str, Label] = field(default_factory=dict)
     sites: Mapping[str, Site] = field(default_factory=dict)
     templates: frozenset[str] = frozenset()  # "*EAST" …
+    distributions: frozenset[str] = frozenset()  # referenced as "distribution:<name>"
+    # False: the callcenter resource has not reported its distribution names to this process yet
+    distributions_reported: bool = True
 
     def used_by(self, raw_document: Any) -> Catalog:
-        """Only the labels, sites and templates `raw_document` references (that exist)."""
-        labels, sites, templates = references(raw_document)
+        """Only the labels, sites, templates and distributions `raw_document` references (that exist)."""
+        labels, sites, templates, distributions = references(raw_document)
         return Catalog(
             labels={n: self.labels[n] for n in sorted(labels) if n in self.labels},
             sites={n: self.sites[n] for n in sorted(sites) if n in self.sites},
             templates=frozenset(t for t in templates if t in self.templates),
+            distributions=frozenset(d for d in distributions if d in self.distributions),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -51,6 +59,7 @@ class Catalog:
                 {"name": s.name, "uri": s.uri} for s in sorted(self.sites.values(), key=lambda x: x.name)
             ],
             "templates": sorted(self.templates),
+            "distributions": sorted(self.distributions),
         }
 
     @classmethod
@@ -65,18 +74,20 @@ class Catalog:
             }
             sites = {str(x["name"]): Site(str(x["name"]), str(x["uri"])) for x in raw.get("sites", [])}
             templates = frozenset(str(t) for t in raw.get("templates", []))
+            distributions = frozenset(str(d) for d in raw.get("distributions", []))
         except (AttributeError, KeyError, TypeError) as exc:
             raise ValueError(f"not a catalog snapshot: {exc}") from None
-        return cls(labels=labels, sites=sites, templates=templates)
+        return cls(labels=labels, sites=sites, templates=templates, distributions=distributions)
 
 
-def references(raw_document: Any) -> tuple[set[str], set[str], set[str]]:
-    """(label names, site names, template names) mentioned anywhere in a raw document."""
+def references(raw_document: Any) -> tuple[set[str], set[str], set[str], set[str]]:
+    """(label, site, template, distribution names) mentioned anywhere in a raw document."""
     labels: set[str] = set()
     sites: set[str] = set()
     templates: set[str] = set()
+    distributions: set[str] = set()
     if not isinstance(raw_document, dict):
-        return labels, sites, templates
+        return labels, sites, templates, distributions
     template = raw_document.get("template")
     if isinstance(template, str):
         templates.add(template)
@@ -93,7 +104,9 @@ def references(raw_document: Any) -> tuple[set[str], set[str], set[str]]:
             for dest in [node.get("dest"), *(alternates if isinstance(alternates, list) else [])]:
                 if isinstance(dest, str) and dest.startswith("site:"):
                     sites.add(dest[5:])
-    return labels, sites, templates
+                elif isinstance(dest, str) and dest.startswith(DISTRIBUTION):
+                    distributions.add(dest.removeprefix(DISTRIBUTION))
+    return labels, sites, templates, distributions
 
 
 def _safe_walk(document: dict[str, Any]) -> Iterator[tuple[str, Any]]:

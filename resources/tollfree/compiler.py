@@ -26,7 +26,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from resources.kit.rtjson import site_route_uri
-from resources.tollfree.catalog import Catalog
+from resources.tollfree.catalog import DISTRIBUTION, Catalog
 from resources.tollfree.document import MAIN
 from resources.tollfree.origin import CallerOrigin, OriginData
 from resources.tollfree.plan import (
@@ -378,16 +378,14 @@ class _Builder:
             targets.append((dest, sites[dest[5:]].uri if dest.startswith("site:") else None))
         fixed = all(site is None for _, site in targets)
 
+        def uri(dest: str, site: str | None, dnis: str) -> str:
+            if site is not None:
+                return site_route_uri(site, dnis)
+            # a distribution has no URI here: the call-center router answers its sites (rtjson.py)
+            return "" if dest.startswith(DISTRIBUTION) else pstn.format(number=dest)
+
         def build(dnis: str) -> tuple[Destination, ...]:
-            return tuple(
-                Destination(
-                    dest,
-                    site_route_uri(site, dnis) if site is not None else pstn.format(number=dest),
-                    carrier,
-                    timeout,
-                )
-                for dest, site in targets
-            )
+            return tuple(Destination(dest, uri(dest, site, dnis), carrier, timeout) for dest, site in targets)
 
         return _leaf(Step(node.id, "tel", node.dest), "route", build, fixed, None, carrier)
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from resources.kit.db import open_engine, unit_of_work
 from resources.kit.events import EventBus
 from resources.tollfree.compiler import CompileSettings
+from resources.tollfree.distributions import DistributionNames
 from resources.tollfree.scp import ScpStore
 from resources.tollfree.settings import TollfreeSettings
 
@@ -38,6 +39,7 @@ class Context:
     bus: EventBus
     scp: ScpStore
     clock: Callable[[], datetime] = utcnow
+    distributions: DistributionNames = field(default_factory=DistributionNames)  # callcenter's, replicated
 
     @property
     def compile_settings(self) -> CompileSettings:

@@ -114,7 +114,15 @@ def answer_body(query: Query, result: RouteResult) -> dict[str, Any]:
 
 def rtjson_body(query: Query, result: RouteResult, *, announce_uri: str | None) -> dict[str, Any]:
     """`?format=rtjson`: Kamailio's rtjson, each route tagged with number, version, destination."""
-    return to_rtjson(result.answer, announce_uri=announce_uri, number=query.dnis, version=result.version)
+    return to_rtjson(
+        result.answer,
+        announce_uri=announce_uri,
+        number=query.dnis,
+        version=result.version,
+        customer_id=result.customer_id,
+        call_id=query.call_id,
+        ts=query.ts,
+    )
 
 
 def _format(scope: Scope) -> str | None:

@@ -3,6 +3,10 @@
 A route answer becomes one route per destination; `fr_inv_timer` is the ring timeout, so an
 unanswered call advances to the next destination. A reject (and an announcement when there is no
 media server) has no routes: kamailio.cfg replies ``switchboard.code`` itself.
+
+A route to a call-center distribution (`distribution:<name>`, always a node's only destination)
+has no routes either: ``switchboard.callcenter`` is the body kamailio.cfg posts to the callcenter
+resource's router, whose rtjson answer (the sites in order) it relays instead.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from resources.kit.rtjson import FR_TIMER_MS, NO_MEDIA_SERVER, route_header, serial_route
+from resources.tollfree.catalog import DISTRIBUTION
 from resources.tollfree.compiler import Answer
 
 
@@ -20,12 +25,32 @@ def to_rtjson(
     number: str | None = None,
     version: int | None = None,
     fr_timer_ms: int = FR_TIMER_MS,
+    customer_id: str | None = None,
+    call_id: str | None = None,
+    ts: float | None = None,
 ) -> dict[str, Any]:
     """Kamailio rtjson for `answer`. `number` (the dialled TFN) and `version` (the routing
-    record's version) go into each route's ``X-Switchboard-Route`` header and the summary."""
+    record's version) go into each route's ``X-Switchboard-Route`` header and the summary;
+    `customer_id`, `call_id` and `ts` into the call-center request of a distribution."""
     routes: list[dict[str, Any]] = []
     code, reason = answer.code, answer.reason
-    if answer.outcome == "route":
+    path = ",".join(step.node for step in answer.path)
+    callcenter: dict[str, Any] | None = None
+    first = answer.destinations[0] if answer.destinations else None
+    if answer.outcome == "route" and first is not None and first.dest.startswith(DISTRIBUTION):
+        callcenter = {
+            "customer": customer_id,
+            "distribution": first.dest.removeprefix(DISTRIBUTION),
+            "dnis": number,
+            "callid": call_id,
+            "ts": ts,
+            "ring_timeout": first.ring_timeout,
+            "number": number,
+            "version": version,
+            "path": path,
+            "carrier": answer.carrier,
+        }
+    elif answer.outcome == "route":
         for d in answer.destinations:
             routes.append(
                 serial_route(
@@ -62,6 +87,7 @@ def to_rtjson(
             "number": number,
             "dests": [d.dest for d in answer.destinations],
             "carrier": answer.carrier,
-            "path": ",".join(step.node for step in answer.path),
+            "path": path,
+            **({"callcenter": callcenter} if callcenter is not None else {}),
         },
     }

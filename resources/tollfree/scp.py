@@ -63,6 +63,7 @@ class RouteResult:
     version: int | None  # the number's version in effect (for a pointer: the pointer's version)
     version_id: str | None
     answer: Answer
+    customer_id: str | None = None  # whose number it is (None when not served here)
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,7 @@ class ScpStore:
         except Exception:
             log.exception("SCP: evaluating %s v%s failed", dnis, row.number)
             answer = reject(500, ENGINE_ERROR)
-        return RouteResult(dnis, row.number, row.version_id, answer)
+        return RouteResult(dnis, row.number, row.version_id, answer, row.customer_id)
 
     def resolve(self, name: str) -> CompiledPlan | None:
         """The compiled template (`*NAME`) in effect now, for pointer records."""

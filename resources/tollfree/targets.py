@@ -88,6 +88,8 @@ async def customer_catalog(tx: Tx, customer_id: str) -> Catalog:
         labels={lb.name: CatalogLabel(lb.name, lb.kind, tuple(lb.values)) for lb in labels},
         sites={s.name: CatalogSite(s.name, s.uri) for s in sites},
         templates=frozenset(t.name for t in templates),
+        distributions=tx.ctx.distributions.of(customer_id),
+        distributions_reported=tx.ctx.distributions.reported,
     )
 
 

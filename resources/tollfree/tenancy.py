@@ -12,7 +12,6 @@ picture is logged and ignored (the last good one stays).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -24,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from resources.kit.db import unit_of_work
 from resources.kit.errors import ProblemError
 from resources.kit.events import Event
-from resources.kit.follow import follow
+from resources.kit.follow import following
 from resources.tollfree import repository_pool as repo
 from resources.tollfree.models import TenancyOrg
 
@@ -181,20 +180,5 @@ async def run_tenancy_replica(ctx: Any) -> AsyncIterator[None]:
     async def ask(_first_time: bool) -> None:
         await ctx.bus.publish(TENANCY_WANTED, {})
 
-    subscribed = asyncio.Event()
-    loop = follow(
-        ctx.bus,
-        (TENANCY,),
-        on_event=on_event,
-        on_subscribed=ask,
-        subscribed=subscribed,
-        log=log,
-        what=TENANCY,
-    )
-    task = asyncio.create_task(loop, name="tollfree-tenancy-replica")
-    try:
-        await subscribed.wait()
+    async with following(ctx.bus, (TENANCY,), on_event=on_event, on_subscribed=ask, log=log, what=TENANCY):
         yield
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)

@@ -23,7 +23,7 @@ from typing import Any
 import phonenumbers
 
 from resources.kit.sites import SITE_NAME_RE
-from resources.tollfree.catalog import Catalog
+from resources.tollfree.catalog import DISTRIBUTION, Catalog
 from resources.tollfree.document import MAIN
 from resources.tollfree.origin import OriginData
 from resources.tollfree.plan import (
@@ -421,12 +421,22 @@ class _Checker:
     # ---- actions -----------------------------------------------------------------------------
     def tel(self, node: Tel) -> None:
         self.destination(node.id, "dest", node.dest)
+        if node.dest.startswith(DISTRIBUTION) and node.alternates:
+            self.add(
+                node.id,
+                "alternates",
+                "A distribution has its own overflow chain; a node sending calls to one has no alternates.",
+            )
         if len(node.alternates) > MAX_ALTERNATES:
             self.add(node.id, "alternates", f"At most {MAX_ALTERNATES} alternate destinations are allowed.")
         seen = {node.dest}
         for i, dest in enumerate(node.alternates):
             if dest in seen:
                 self.add(node.id, f"alternates[{i}]", f"{dest} is already a destination of this node.")
+            elif dest.startswith(DISTRIBUTION):
+                self.add(
+                    node.id, f"alternates[{i}]", "A distribution can only be a node's first destination."
+                )
             else:
                 self.destination(node.id, f"alternates[{i}]", dest)
             seen.add(dest)
@@ -444,9 +454,21 @@ class _Checker:
             name = dest[5:]
             if not SITE_NAME_RE.match(name) or name not in self.catalog.sites:
                 self.add(node_id, field, f"Site {name!r} does not exist.")
+        elif dest.startswith(DISTRIBUTION):
+            name = dest.removeprefix(DISTRIBUTION)
+            if name in self.catalog.distributions:
+                return
+            if not self.catalog.distributions_reported:
+                self.add(node_id, field, f"Distribution {name!r} cannot be checked yet: the call-center "
+                         "manager has not reported its distributions. Try again in a moment.")  # fmt: skip
+            else:
+                self.add(
+                    node_id, field, f"Distribution {name!r} does not exist; create it under Call centers."
+                )
         elif not e164_ok(dest):
-            self.add(node_id, field, f"{dest!r} is neither a site (site:<name>) nor a valid ring-to "
-                     "number in E.164 form (like +13125550100).")  # fmt: skip
+            self.add(node_id, field, f"{dest!r} is neither a site (site:<name>), a distribution "
+                     "(distribution:<name>) nor a valid ring-to number in E.164 form "
+                     "(like +13125550100).")  # fmt: skip
 
 
 def _overlap(kind: str, a: frozenset[Key], b: frozenset[Key]) -> bool:

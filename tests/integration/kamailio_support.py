@@ -140,7 +140,8 @@ def _udp_port_bound(port: int) -> bool:
 
 @dataclass(frozen=True)
 class ScpAccess:
-    """Where the switch asks (network plane base URL of the toll-free resource) and with what."""
+    """Where the switch asks (network plane base URL of the toll-free resource) and with what.
+    The call-center router is asked at the same network plane (`…/callcenter`)."""
 
     base_url: str  # e.g. https://127.0.0.1:8450/tollfree
     ca: Path
@@ -190,6 +191,7 @@ def switch_command(
     elif scp is not None:
         defines += [
             f'SCP_HTTPCON="scp=>{scp.base_url}"',
+            f'CALLCENTER_HTTPCON="callcenter=>{scp.base_url.rsplit("/", 1)[0]}/callcenter"',
             f'SCP_CA="{scp.ca}"',
             f'SCP_CERT="{scp.cert}"',
             f'SCP_KEY="{scp.key}"',

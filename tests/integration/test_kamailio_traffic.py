@@ -103,8 +103,9 @@ EVENT_TYPES = {
 
 @contextmanager
 def traffic_portal(data: Path, *, evapi_port: int) -> Iterator[Portal]:
-    """e2e_support.launch_portal plus: element `switch` (route queries and traffic reports), the
-    portal dialling the switch's evapi port, the demo's switch simulator off."""
+    """e2e_support.launch_portal plus: element `switch` (route queries to the SCP and the
+    call-center router, traffic reports), the portal dialling the switch's evapi port, the demo's
+    switch simulator off."""
     port, network_port = free_port(), free_port()
     env = portal_env(data, port=port, network_port=network_port)
     env["SWITCHBOARD_TRAFFIC_EVAPI_PEERS"] = f"{ELEMENT}=127.0.0.1:{evapi_port}"
@@ -120,7 +121,8 @@ def traffic_portal(data: Path, *, evapi_port: int) -> Iterator[Portal]:
     run_cli(env, "certs")
     run_cli(env, "migrate")
     run_cli(env, "demo", "--load-only")
-    run_cli(env, "element", "add", ELEMENT, "--action", "tollfree:route-query", "--action", "traffic:ingest")
+    actions = ("tollfree:route-query", "callcenter:route-query", "traffic:ingest")
+    run_cli(env, "element", "add", ELEMENT, *(arg for a in actions for arg in ("--action", a)))
     proc = start_server(env, portal.log_path, "serve")
     try:
         wait_healthy(portal.url("/healthz"), proc, portal)

@@ -300,3 +300,18 @@ async def test_unknown_distribution_format_and_plane(client: httpx.AsyncClient) 
     )
     r = await client.post("/network/route", json=CALL, headers={"X-Switchboard-Assertion": "alice"})
     assert r.status_code == 403
+
+
+async def test_a_change_counts_for_a_call_whose_ts_is_a_moment_earlier(
+    client: httpx.AsyncClient, rig: Rig
+) -> None:
+    """The switch's ts has whole seconds: a change committed at 15:00:00.6 counts for a call
+    stamped 15:00:00 (what is in effect goes by the router's clock; only hours by the ts)."""
+    rig.clock.now = T0 + timedelta(milliseconds=600)
+    r = await client.put(
+        "/api/sites/east", json=site("east", 40, 5071), headers={"X-Switchboard-Assertion": "alice"}
+    )
+    assert r.status_code == 200
+    live(rig, "west", 1)  # west 1/10 vs east 0/40 (0/5 before the change: the same order)
+    live(rig, "east", 1, prefix="e")  # east 1/40 now; it would be 1/5 before the change
+    assert (await ask(client, ts=T0.timestamp())).json()["sites"] == ["east", "west", "south"]

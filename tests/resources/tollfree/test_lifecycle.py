@@ -148,6 +148,7 @@ async def test_now_passes_through_pending(demo: Env) -> None:
             {"name": "west", "uri": "sip:127.0.0.1:5072"},
         ],
         "templates": [],
+        "distributions": [],
     }
 
 

@@ -30,6 +30,8 @@ from scp_support import (
 from resources.tollfree.compiler import PlanInvalid, compile_plan, reject
 from resources.tollfree.scp import RouteResult, ScpStore
 
+GLOBEX = "cust-globex"  # the customer scp_support.row gives every routing record
+
 V1 = row(1, business_hours("east"))
 V2 = row(2, business_hours("west"), state="PENDING", effective_at=T1)
 
@@ -44,7 +46,9 @@ def expected_issues(document: object) -> str:
 
 def test_routes_the_active_version_and_evaluates_the_tree_at_query_ts() -> None:
     store, _ = store_at(T0 + timedelta(minutes=5), V1)
-    assert store.route(query(MORNING)) == RouteResult(NUMBER, 1, f"{NUMBER}-v1", routed("east", EAST_URI))
+    assert store.route(query(MORNING)) == RouteResult(
+        NUMBER, 1, f"{NUMBER}-v1", routed("east", EAST_URI), GLOBEX
+    )
     night = store.route(query(NIGHT))
     assert (night.version, night.answer.outcome, night.answer.treatment) == (1, "announce", "closed")
     assert night.answer.path[0].took == "OTHER"
@@ -52,9 +56,9 @@ def test_routes_the_active_version_and_evaluates_the_tree_at_query_ts() -> None:
 
 def test_scheduled_version_takes_over_at_its_instant_by_the_real_clock() -> None:
     store, clock = store_at(T1 - timedelta(milliseconds=1), V1, V2)
-    assert store.route(query()) == RouteResult(NUMBER, 1, f"{NUMBER}-v1", routed("east", EAST_URI))
+    assert store.route(query()) == RouteResult(NUMBER, 1, f"{NUMBER}-v1", routed("east", EAST_URI), GLOBEX)
     clock.now = T1.timestamp()
-    assert store.route(query()) == RouteResult(NUMBER, 2, f"{NUMBER}-v2", routed("west", WEST_URI))
+    assert store.route(query()) == RouteResult(NUMBER, 2, f"{NUMBER}-v2", routed("west", WEST_URI), GLOBEX)
 
 
 def test_query_ts_does_not_choose_the_version() -> None:
@@ -81,7 +85,7 @@ def test_pointer_record_routes_through_the_template_in_the_same_store() -> None:
     template = row(3, business_hours("west"), target=TEMPLATE)
     number = row(4, pointer(), target=NUMBER)
     store, _ = store_at(T0, template, number)
-    assert store.route(query()) == RouteResult(NUMBER, 4, f"{NUMBER}-v4", routed("west", WEST_URI))
+    assert store.route(query()) == RouteResult(NUMBER, 4, f"{NUMBER}-v4", routed("west", WEST_URI), GLOBEX)
 
 
 def test_pointer_follows_the_template_version_in_effect() -> None:
@@ -122,7 +126,7 @@ def test_a_row_that_does_not_compile_keeps_the_previous_version_in_effect() -> N
     store, _ = store_at(T0 + timedelta(hours=1), V1)
     # the database now says v2 replaced v1, but v2 does not compile
     store.replace([NUMBER], [row(2, BROKEN, effective_at=T0 + timedelta(minutes=30))])
-    assert store.route(query()) == RouteResult(NUMBER, 1, f"{NUMBER}-v1", routed("east", EAST_URI))
+    assert store.route(query()) == RouteResult(NUMBER, 1, f"{NUMBER}-v1", routed("east", EAST_URI), GLOBEX)
     status = store.status()
     assert status["errors"] == {NUMBER: {"v2": expected_issues(BROKEN)}}
     assert (status["targets"], status["compiled"]) == (1, 1)

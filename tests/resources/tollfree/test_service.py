@@ -57,6 +57,7 @@ async def test_target_view_and_version_events(demo: Env) -> None:
             {"name": "west", "uri": "sip:127.0.0.1:5072"},
         ],
         "templates": [],
+        "distributions": [],
     }
 
 

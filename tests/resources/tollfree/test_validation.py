@@ -477,8 +477,8 @@ def test_ring_to_number_is_valid_e164(number: str) -> None:
     assert check(record(tel(number))) == one(
         "M",
         "dest",
-        f"{number!r} is neither a site (site:<name>) nor a valid ring-to number in E.164 form "
-        "(like +13125550100).",
+        f"{number!r} is neither a site (site:<name>), a distribution (distribution:<name>) nor a valid "
+        "ring-to number in E.164 form (like +13125550100).",
     )
 
 
@@ -488,8 +488,8 @@ def test_alternates_are_checked_and_distinct() -> None:
         Issue(
             "M",
             "alternates[2]",
-            "'+1312' is neither a site (site:<name>) nor a valid ring-to number in E.164 form "
-            "(like +13125550100).",
+            "'+1312' is neither a site (site:<name>), a distribution (distribution:<name>) nor a valid "
+            "ring-to number in E.164 form (like +13125550100).",
         ),
     ]
 
