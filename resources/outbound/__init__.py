@@ -1,0 +1,1 @@
+"""Outbound network manager: what each of an enterprise customer's users may dial."""
