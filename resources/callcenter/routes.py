@@ -29,25 +29,14 @@ from resources.callcenter.schemas import audit_json, moment, revision_json
 from resources.kit.caller import Caller
 from resources.kit.errors import FieldError, ProblemError
 from resources.kit.middleware import caller_of
-from resources.kit.requests import json_object
+from resources.kit.requests import customer_of, json_object
 
 KINDS = {"sites": SITE, "distributions": DISTRIBUTION}
-CUSTOMER_MAX = 64
 
 
 def ctx_of(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
-
-
-def customer_of(request: Request, caller: Caller) -> str:
-    named = request.query_params.get("customer")
-    if named is not None and (not named or len(named) > CUSTOMER_MAX):
-        raise FieldError("customer", "must be a customer id").problem()
-    customer = named or caller.customer_id
-    if customer is None:
-        raise FieldError("customer", "name the customer: ?customer=<id>").problem()
-    return customer
 
 
 Handler = Callable[[Request, Caller, str], Awaitable[Response]]

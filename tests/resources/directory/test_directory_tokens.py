@@ -34,8 +34,9 @@ async def test_create_verify_revoke(env: Env) -> None:
     assert verified is not None
     assert verified[0] == row.id
     assert verified[1].user_id == env.ids["alice@globex"]
-    # callcenter:view and edit + 7 directory + tollfree:view, edit-routing and view-audit + traffic:view
-    assert len(verified[1].entitlements) == 13
+    # callcenter:view and edit + 7 directory + outbound:view and edit + tollfree:view, edit-routing
+    # and view-audit + traffic:view
+    assert len(verified[1].entitlements) == 15
     async with env.tx(write=False) as tx:
         stored = await tx.session.get(ApiToken, row.id)
         assert stored is not None
