@@ -162,7 +162,8 @@ class Decider:
                 policy=policy, call=call, usage=usage, at=at, elevated=elevated, account_code_given=given
             )
             if verdict.outcome == "collect-code" and verdict.code_kind == "authorization":
-                admitted, reason = await self._check_code(number, auth_code, at)
+                # the lockout runs on our clock (the call's ts may be a test time)
+                admitted, reason = await self._check_code(number, auth_code, self.ctx.clock())
                 if not admitted:
                     return answer("deny", reason)
                 policy, elevated = elevated, None

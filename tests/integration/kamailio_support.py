@@ -160,10 +160,20 @@ class TrafficReporting:
 
 
 @dataclass(frozen=True)
+class OutboundTrunk:
+    """The customer-PBX side of the switch (OUTBOUND_PORT): every INVITE there asks the outbound
+    resource (`<network plane>/outbound/decide`) and, allowed, goes to `gateway` (host:port)."""
+
+    port: int
+    gateway: str
+
+
+@dataclass(frozen=True)
 class Switch:
     port: int
     proc: subprocess.Popen[bytes]
     log_path: Path
+    outbound: OutboundTrunk | None = None
 
     def log_tail(self, lines: int = 60) -> str:
         return tail(self.log_path, lines)
@@ -180,8 +190,10 @@ def switch_command(
     async_workers: int = 8,
     shm_mb: int = 512,
     traffic: TrafficReporting | None = None,
+    outbound: OutboundTrunk | None = None,
 ) -> list[str]:
-    """`kamailio …` for deploy/kamailio/kamailio.cfg: SCP lookup (`scp`) or WITH_STATIC_ROUTE.
+    """`kamailio …` for deploy/kamailio/kamailio.cfg: SCP lookup (`scp`) or WITH_STATIC_ROUTE;
+    `outbound` opens the customer-PBX port (it asks the network plane of `scp` too).
     Shared memory holds every transaction for tm's 5 s wait timer: ~100 MB at 1,000 calls/s.
     `traffic` turns the traffic reports on (they use the SCP's credentials, so `scp` is needed);
     without it the switch runs WITHOUT_TRAFFIC."""
@@ -198,6 +210,14 @@ def switch_command(
         ]
     else:
         raise ValueError("give the SCP access or a static site")
+    if outbound is not None:
+        if scp is None:
+            raise ValueError("the outbound decision uses the SCP's element certificate: give `scp` too")
+        defines += [
+            f"OUTBOUND_PORT={outbound.port}",
+            f'OUTBOUND_HTTPCON="outbound=>{scp.base_url.rsplit("/", 1)[0]}/outbound"',
+            f'PSTN_GATEWAY="{outbound.gateway}"',
+        ]
     if test_clock:
         defines.append("WITH_TEST_CLOCK")
     if traffic is None:
@@ -226,10 +246,13 @@ def start_switch(
     async_workers: int = 8,
     name: str = "kamailio",
     traffic: TrafficReporting | None = None,
+    outbound_gateway: str | None = None,
 ) -> Switch:
-    """Start Kamailio on a free port and wait until it answers an OPTIONS ping."""
+    """Start Kamailio on a free port and wait until it answers an OPTIONS ping. With
+    `outbound_gateway` (host:port) it also takes customer-PBX calls on a second free port."""
     run_dir.mkdir(parents=True, exist_ok=True)
     port = free_udp_port()
+    outbound = OutboundTrunk(port=free_udp_port(), gateway=outbound_gateway) if outbound_gateway else None
     command = switch_command(
         run_dir,
         port=port,
@@ -239,11 +262,12 @@ def start_switch(
         sip_workers=sip_workers,
         async_workers=async_workers,
         traffic=traffic,
+        outbound=outbound,
     )
     log_path = run_dir / f"{name}.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(command, cwd=run_dir, stdout=log, stderr=subprocess.STDOUT)
-    switch = Switch(port=port, proc=proc, log_path=log_path)
+    switch = Switch(port=port, proc=proc, log_path=log_path, outbound=outbound)
     try:
         wait_switch_ready(switch)
     except BaseException:
@@ -288,11 +312,13 @@ def options_ping(port: int, *, timeout: float) -> int | None:
             return None
 
 
-def _request(method: str, uri: str, local_port: int, *, to: str, extra: str = "") -> str:
+def _request(
+    method: str, uri: str, local_port: int, *, to: str, extra: str = "", caller: str = "3125550100"
+) -> str:
     return (
         f"{method} {uri} SIP/2.0\r\n"
         f"Via: SIP/2.0/UDP 127.0.0.1:{local_port};branch=z9hG4bK{uuid.uuid4().hex[:16]}\r\n"
-        f"From: <sip:3125550100@127.0.0.1:{local_port}>;tag={uuid.uuid4().hex[:8]}\r\n"
+        f"From: <sip:{caller}@127.0.0.1:{local_port}>;tag={uuid.uuid4().hex[:8]}\r\n"
         f"To: <{to}>\r\n"
         f"Call-ID: {uuid.uuid4().hex}@probe\r\n"
         f"CSeq: 1 {method}\r\n"
@@ -313,22 +339,45 @@ class Probe:
     code: int  # final status
     reason: str
     seconds: float  # INVITE sent → final status received
+    headers: dict[str, str] = field(default_factory=dict)  # of the final response (name lowercased)
 
 
-def probe_invite(port: int, dnis: str, *, timeout: float = 15) -> Probe:
-    """One INVITE to sip:<dnis>@switch; returns its final response (1xx skipped). For rejects."""
+def probe_invite(
+    port: int,
+    dnis: str,
+    *,
+    timeout: float = 15,
+    caller: str = "3125550100",
+    headers: dict[str, str] | None = None,
+) -> Probe:
+    """One INVITE to sip:<dnis>@switch from `caller` with extra `headers`; returns its final
+    response (1xx skipped). For rejects, and for single calls a site answers (never ACKed: the
+    site's retransmissions end with its timer)."""
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         local = s.getsockname()[1]
         uri = f"sip:{dnis}@127.0.0.1:{port}"
-        msg = _request("INVITE", uri, local, to=uri)
+        msg = _request("INVITE", uri, local, to=uri, extra=extra, caller=caller)
         s.settimeout(timeout)
         started = time.monotonic()
         s.sendto(msg.encode(), ("127.0.0.1", port))
         while True:
-            code, reason = _status(s.recv(65535).decode(errors="replace"))
+            data = s.recv(65535).decode(errors="replace")
+            code, reason = _status(data)
             if code >= 200:
-                return Probe(code=code, reason=reason, seconds=time.monotonic() - started)
+                return Probe(
+                    code=code, reason=reason, seconds=time.monotonic() - started, headers=_headers(data)
+                )
+
+
+def _headers(data: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in data.split("\r\n\r\n", 1)[0].split("\r\n")[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            out[name.strip().lower()] = value.strip()
+    return out
 
 
 # --- SIPp sites -----------------------------------------------------------------------------------
