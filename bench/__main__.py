@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import dispatch, kamailio, scp_eval, scp_http, traffic
+from bench import dispatch, kamailio, network_plane, scp_eval, scp_http, traffic
 
 BENCHES = {
     "dispatch": dispatch.main,
     "scp-eval": scp_eval.main,
     "scp-http": scp_http.main,
+    "network-plane": network_plane.main,
     "kamailio": kamailio.main,
     "traffic": traffic.main,
 }

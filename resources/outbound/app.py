@@ -31,7 +31,7 @@ def create_app(
     app = resource_app(
         settings=outbound,
         resource_dir=RESOURCE_DIR,
-        routes=[*routes.routes(), *network.routes()],
+        routes=[*network.routes(), *routes.routes()],  # the per-call path matches first
         lifespan=context_lifespan(
             open_context=lambda: open_context(outbound), runtimes=run_decider, context=context
         ),
