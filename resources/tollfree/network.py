@@ -23,7 +23,7 @@ from resources.kit.asgi import Disconnected, read_body, send_json
 from resources.kit.errors import ValidationFailed, problem
 from resources.tollfree.answer import answer_json
 from resources.tollfree.compiler import Query
-from resources.tollfree.rtjson import to_rtjson
+from resources.tollfree.rtjson import callcenter_request, to_rtjson
 from resources.tollfree.scp import RouteResult, ScpStore
 
 MAX_BODY = 16_384
@@ -101,7 +101,16 @@ def parse_query(raw: bytes, *, now: float) -> Query | list[dict[str, str]]:
 
 
 def answer_body(query: Query, result: RouteResult) -> dict[str, Any]:
-    """`?format=json`: the query echoed, the version that answered, the answer."""
+    """`?format=json`: the query echoed, the version that answered, the answer (and, for a
+    distribution, the call-center router's request, as in rtjson)."""
+    callcenter = callcenter_request(
+        result.answer,
+        number=query.dnis,
+        version=result.version,
+        customer_id=result.customer_id,
+        call_id=query.call_id,
+        ts=query.ts,
+    )
     return {
         "number": query.dnis,
         "call_id": query.call_id,
@@ -109,6 +118,7 @@ def answer_body(query: Query, result: RouteResult) -> dict[str, Any]:
         "version": result.version,
         "version_id": result.version_id,
         **answer_json(result.answer),
+        **({"callcenter": callcenter} if callcenter is not None else {}),
     }
 
 

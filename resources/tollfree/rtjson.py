@@ -35,22 +35,10 @@ def to_rtjson(
     routes: list[dict[str, Any]] = []
     code, reason = answer.code, answer.reason
     path = ",".join(step.node for step in answer.path)
-    callcenter: dict[str, Any] | None = None
-    first = answer.destinations[0] if answer.destinations else None
-    if answer.outcome == "route" and first is not None and first.dest.startswith(DISTRIBUTION):
-        callcenter = {
-            "customer": customer_id,
-            "distribution": first.dest.removeprefix(DISTRIBUTION),
-            "dnis": number,
-            "callid": call_id,
-            "ts": ts,
-            "ring_timeout": first.ring_timeout,
-            "number": number,
-            "version": version,
-            "path": path,
-            "carrier": answer.carrier,
-        }
-    elif answer.outcome == "route":
+    callcenter = callcenter_request(
+        answer, number=number, version=version, customer_id=customer_id, call_id=call_id, ts=ts
+    )
+    if answer.outcome == "route" and callcenter is None:  # (a distribution: the router answers the sites)
         for d in answer.destinations:
             routes.append(
                 serial_route(
@@ -90,4 +78,32 @@ def to_rtjson(
             "path": path,
             **({"callcenter": callcenter} if callcenter is not None else {}),
         },
+    }
+
+
+def callcenter_request(
+    answer: Answer,
+    *,
+    number: str | None,
+    version: int | None,
+    customer_id: str | None,
+    call_id: str | None,
+    ts: float | None,
+) -> dict[str, Any] | None:
+    """The body for the call-center router (`POST /callcenter/route`) when the answer routes to
+    a distribution (its only destination), else None."""
+    first = answer.destinations[0] if answer.destinations else None
+    if answer.outcome != "route" or first is None or not first.dest.startswith(DISTRIBUTION):
+        return None
+    return {
+        "customer": customer_id,
+        "distribution": first.dest.removeprefix(DISTRIBUTION),
+        "dnis": number,
+        "callid": call_id,
+        "ts": ts,
+        "ring_timeout": first.ring_timeout,
+        "number": number,
+        "version": version,
+        "path": ",".join(step.node for step in answer.path),
+        "carrier": answer.carrier,
     }

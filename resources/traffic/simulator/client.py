@@ -2,6 +2,7 @@
 with the element's client certificate — the same requests a real switch makes.
 
     POST <net>/tollfree/route?format=json   {"dnis", "ani", "ts", "callid"}   (kamailio.cfg route[SCP])
+    POST <net>/callcenter/route?format=rtjson  the SCP's `callcenter` body      (route[CALLCENTER])
     GET  <net>/tollfree/status                                                (number discovery)
     POST <net>/traffic/events               [record, …]                       (every ~200 ms)
 """
@@ -20,12 +21,13 @@ from typing import Any
 
 import httpx
 
-from resources.traffic.simulator.model import ScpAnswer
+from resources.traffic.simulator.model import ScpAnswer, from_router
 from resources.traffic.simulator.switch import Record
 
 log = logging.getLogger("resources.traffic.simulator")
 
 ROUTE_PATH = "/tollfree/route"
+CALLCENTER_PATH = "/callcenter/route"
 STATUS_PATH = "/tollfree/status"
 EVENTS_PATH = "/traffic/events"
 SCP_TIMEOUT = 2.0  # seconds; a slower SCP counts as down (the call fails 503)
@@ -80,7 +82,16 @@ class NetworkClient:
             response = await self._http.post(ROUTE_PATH, params={"format": "json"}, json=body)
             if response.status_code != 200:
                 raise ValueError(f"HTTP {response.status_code}")
-            return ScpAnswer.from_json(response.json())
+            data = response.json()
+            answer = ScpAnswer.from_json(data)
+            callcenter = data.get("callcenter")
+            if not isinstance(callcenter, dict):
+                return answer
+            # a distribution: ask the call-center router for the sites, as kamailio.cfg does
+            response = await self._http.post(CALLCENTER_PATH, params={"format": "rtjson"}, json=callcenter)
+            if response.status_code != 200:
+                raise ValueError(f"call-center router: HTTP {response.status_code}")
+            return from_router(response.json(), answer)
         except (httpx.HTTPError, ValueError) as exc:
             self.scp_failures += 1
             if self.scp_failures == 1 or self.scp_failures % 100 == 0:

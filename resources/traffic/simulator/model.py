@@ -153,5 +153,38 @@ class ScpAnswer:
         )
 
 
+def from_router(data: Any, scp: ScpAnswer) -> ScpAnswer:
+    """The call-center router's rtjson answer (`POST /callcenter/route`) for an SCP answer that
+    routed to a distribution: its routes become the destinations, in order (kamailio.cfg relays
+    them the same way); no route is a reject with the router's code. ValueError when malformed."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("switchboard"), Mapping):
+        raise ValueError("the call-center answer is not rtjson")
+    extras = data["switchboard"]
+    routes, dests = data.get("routes") or [], extras.get("dests") or []
+    if not isinstance(routes, list) or not isinstance(dests, list) or len(routes) != len(dests):
+        raise ValueError("the call-center answer's routes and dests differ")
+    carrier = scp.destinations[0].carrier if scp.destinations else None
+    destinations = tuple(
+        Destination(
+            dest=str(dest),
+            uri=_text(route.get("uri")) if isinstance(route, Mapping) else None,
+            carrier=carrier,
+            ring_timeout=int(route["fr_inv_timer"]) // 1000
+            if isinstance(route, Mapping) and isinstance(route.get("fr_inv_timer"), int)
+            else None,
+        )
+        for route, dest in zip(routes, dests, strict=True)
+    )
+    code = extras.get("code")
+    return ScpAnswer(
+        outcome="route" if destinations else "reject",
+        destinations=destinations,
+        code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+        reason=_text(extras.get("reason")),
+        version=scp.version,
+        path=scp.path,
+    )
+
+
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None

@@ -26,7 +26,7 @@ from resources.traffic.simulator.profile import PROFILES
 
 ENV_PREFIX = "SWITCHBOARD_SIMULATOR_"
 ELEMENT = "simulator"  # the network element name (certs/elements/simulator.pem, elements.json)
-ELEMENT_ACTIONS = ("tollfree:route-query", "traffic:ingest")
+ELEMENT_ACTIONS = ("tollfree:route-query", "callcenter:route-query", "traffic:ingest")
 # The demo's numbers (resources/tollfree/demo.py) and how much of the traffic each gets: the
 # two Globex lines carry most, the Initech help desk some; billing (draft plan only) and the
 # printers line (no plan) are there to show blocked calls.

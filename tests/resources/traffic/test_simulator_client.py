@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from resources.traffic.simulator.centers import Centers
 from resources.traffic.simulator.client import EventSender, NetworkClient
-from resources.traffic.simulator.model import Attempt, Behaviour, CallSpec
+from resources.traffic.simulator.model import Attempt, Behaviour, CallSpec, Destination, ScpAnswer
 from resources.traffic.simulator.runner import SimulatorSettings, run_simulator
 from resources.traffic.simulator.switch import Switch
 
@@ -282,3 +282,92 @@ async def test_overlapping_flushes_send_each_record_once() -> None:
     assert list(await asyncio.gather(first, second)) == [True, True]
     assert posted == [[{"callid": "a"}, {"callid": "b"}], [{"callid": "c"}]]
     assert (sender.pending, sender.stats.sent, sender.stats.accepted) == (0, 3, 3)
+
+
+async def test_a_distribution_is_asked_of_the_call_center_router_like_the_switch_does() -> None:
+    request = {
+        "customer": "globex",
+        "distribution": "main",
+        "dnis": "+18005550100",
+        "callid": "c1",
+        "ts": 1000,
+        "ring_timeout": 20,
+        "number": "+18005550100",
+        "version": 4,
+        "path": "M",
+        "carrier": None,
+    }
+    scp = ROUTE_ANSWER | {
+        "destinations": [{"dest": "distribution:main", "uri": "", "carrier": None, "ring_timeout": 20}],
+        "path": [{"node": "M", "type": "tel", "took": "distribution:main"}],
+        "callcenter": request,
+    }
+    routed: list[tuple[str, dict[str, Any]]] = []
+
+    def rt(uri: str, dest: str) -> dict[str, Any]:
+        return {"uri": uri, "headers": {"extra": f"X-Switchboard-Route: x;dest={dest}\r\n"}, "fr_timer": 3000,
+                "fr_inv_timer": 20000}  # fmt: skip
+
+    async def tollfree(_request: Request) -> JSONResponse:
+        return JSONResponse(scp)
+
+    async def router(request: Request) -> JSONResponse:
+        routed.append((request.url.query, json.loads(await request.body())))
+        return JSONResponse(
+            {
+                "version": "1.0",
+                "routing": "serial",
+                "routes": [
+                    rt("sip:+18005550100@127.0.0.1:5072", "site:west"),
+                    rt("sip:+18005550100@127.0.0.1:5071", "site:east"),
+                ],
+                "switchboard": {
+                    "outcome": "route",
+                    "code": None,
+                    "reason": None,
+                    "dests": ["site:west", "site:east"],
+                },
+            }
+        )
+
+    async def closed(_request: Request) -> JSONResponse:
+        extras = {"outcome": "after-hours", "code": 480, "reason": "Call centers closed", "dests": []}
+        return JSONResponse({"version": "1.0", "routing": "serial", "routes": [], "switchboard": extras})
+
+    for endpoint, expected in (
+        (
+            router,
+            ScpAnswer(
+                outcome="route",
+                destinations=(
+                    Destination("site:west", "sip:+18005550100@127.0.0.1:5072", None, 20),
+                    Destination("site:east", "sip:+18005550100@127.0.0.1:5071", None, 20),
+                ),
+                code=None,
+                reason=None,
+                version=4,
+                path=("M",),
+            ),
+        ),
+        (
+            closed,
+            ScpAnswer(
+                outcome="reject",
+                destinations=(),
+                code=480,
+                reason="Call centers closed",
+                version=4,
+                path=("M",),
+            ),
+        ),
+    ):
+        app = Starlette(
+            routes=[
+                Route("/tollfree/route", tollfree, methods=["POST"]),
+                Route("/callcenter/route", endpoint, methods=["POST"]),
+            ]
+        )
+        async with NetworkClient(base_url=NET, transport=httpx.ASGITransport(app=app)) as client:
+            answer = await client.route(dnis="+18005550100", ani=None, ts=1000, callid="c1")
+        assert answer == expected
+    assert routed == [("format=rtjson", request)]

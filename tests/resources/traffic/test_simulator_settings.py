@@ -146,7 +146,7 @@ def test_register_simulator_is_idempotent(tmp_path: Path) -> None:
     register_simulator(config)
     elements = json.loads((tmp_path / "elements.json").read_text())
     assert [(e["name"], e["actions"]) for e in elements] == [
-        ("simulator", ["tollfree:route-query", "traffic:ingest"])
+        ("simulator", ["tollfree:route-query", "callcenter:route-query", "traffic:ingest"])
     ]
     cert = config.certs_dir / "elements" / "simulator.pem"
     first = (cert.read_bytes(), (tmp_path / "elements.json").read_bytes())
