@@ -7,8 +7,9 @@ function asks here.
   the sites in the scope and the distributions whose every site is in it; with a scoped
   `callcenter:edit` they change only those sites, and a distribution only when every site it
   names, before and after the change, is in the scope.
-* Reseller staff are refused for now: the resource does not yet hold the reseller tree of its
-  customers (issue 12 follows tollfree's replicated tenancy), and refusing is the safe default.
+* Reseller staff reach the customers below their reseller in the tenancy tree the directory
+  publishes (`resources.kit.tenancy`, replicated in memory); before the first picture arrives
+  they reach none (the safe default).
 
 Refusals: 404 for a customer or object the caller may not see (no leak of existence), 403 for a
 visible object it may not change.
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 
 from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError
+from resources.kit.tenancy import Tenancy
 
 VIEW = "callcenter:view"
 EDIT = "callcenter:edit"
@@ -29,13 +31,19 @@ def is_provider(caller: Caller) -> bool:
     return caller.kind == "provider" or (caller.kind == "service" and caller.plane == "service")
 
 
-def reaches(caller: Caller, customer_id: str) -> bool:
-    return is_provider(caller) or (caller.customer_id is not None and caller.customer_id == customer_id)
+def reaches(caller: Caller, customer_id: str, tenancy: Tenancy | None = None) -> bool:
+    if is_provider(caller):
+        return True
+    if caller.kind == "reseller":
+        return tenancy is not None and tenancy.is_customer_below(customer_id, caller.org_id)
+    return caller.customer_id is not None and caller.customer_id == customer_id
 
 
-def require_view(caller: Caller, customer_id: str) -> frozenset[str] | None:
+def require_view(
+    caller: Caller, customer_id: str, *, tenancy: Tenancy | None = None
+) -> frozenset[str] | None:
     """The view scope; 404 when the caller may not see this customer's call centers at all."""
-    if not caller.has(VIEW) or not reaches(caller, customer_id):
+    if not caller.has(VIEW) or not reaches(caller, customer_id, tenancy):
         raise ProblemError(404, detail="no such customer")
     return caller.scope_for(VIEW)  # the sites it is limited to; None: all the customer's
 

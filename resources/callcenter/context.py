@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from resources.callcenter.settings import CallcenterSettings
 from resources.kit.db import open_engine, unit_of_work
 from resources.kit.events import EventBus
+from resources.kit.tenancy import TenancyReplica
 
 if TYPE_CHECKING:
     from resources.callcenter.router import Router
@@ -37,6 +38,7 @@ class Context:
     refresh_seconds: float = 30.0  # the router reads a customer's configuration again at least this often
     announce_uri: str | None = None  # media server for announcement treatments ("{treatment}")
     pstn_uri: str = "sip:{number}@pstn.invalid"  # ring-to treatments ("{number}")
+    tenancy: TenancyReplica = field(default_factory=TenancyReplica)  # the directory's tree (resellers)
 
     @cached_property
     def router(self) -> Router:

@@ -1,4 +1,5 @@
-"""What the callcenter resource runs while it serves: the router's bus listener.
+"""What the callcenter resource runs while it serves: the router's bus listener, and the
+in-memory replica of the directory's tenancy tree (reseller staff's reach, access.py).
 
 * `callcenter.changed` `{"customer_id"}`: the router reads that customer's configuration again,
   and the distribution names go out again (below).
@@ -20,6 +21,7 @@ from resources.callcenter import service
 from resources.callcenter.context import CHANGED, Context, transaction
 from resources.kit.events import Event
 from resources.kit.follow import every, follow
+from resources.kit.tenancy import follow_tenancy
 
 log = logging.getLogger("resources.callcenter")
 
@@ -76,7 +78,8 @@ async def run_router(ctx: Context) -> AsyncIterator[None]:
     ]
     try:
         await subscribed.wait()
-        yield
+        async with follow_tenancy(ctx.bus, ctx.tenancy, log=log):
+            yield
     finally:
         for task in tasks:
             task.cancel()

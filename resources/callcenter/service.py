@@ -37,7 +37,7 @@ class Config:
 
 async def config_at(tx: Tx, *, caller: Caller, customer_id: str, at: datetime | None = None) -> Config:
     """The customer's sites and distributions in effect at `at` (default now) that the caller sees."""
-    view = access.require_view(caller, customer_id)
+    view = access.require_view(caller, customer_id, tenancy=tx.ctx.tenancy.current)
     config = await _config(tx, customer_id=customer_id, at=at or tx.now)
     return Config(
         sites={n: s for n, s in config.sites.items() if access.visible([n], view)},
@@ -47,7 +47,7 @@ async def config_at(tx: Tx, *, caller: Caller, customer_id: str, at: datetime | 
 
 async def history(tx: Tx, *, caller: Caller, customer_id: str, kind: str, name: str) -> list[RevisionRow]:
     """Every revision of one site or distribution, by number (404 when not visible or none)."""
-    view = access.require_view(caller, customer_id)
+    view = access.require_view(caller, customer_id, tenancy=tx.ctx.tenancy.current)
     rows = await repo.revisions(tx.session, customer_id=customer_id, kind=_kind(kind), name=name)
     if not rows or not access.visible(_sites_named(kind, name, rows), view):
         raise ProblemError(404, detail=f"no such {kind}: {name}")
@@ -58,7 +58,7 @@ async def change_site(
     tx: Tx, *, caller: Caller, customer_id: str, raw: Any, effective_at: datetime | None = None
 ) -> RevisionRow:
     """Create or change a site from `effective_at` on (default now)."""
-    access.require_view(caller, customer_id)
+    access.require_view(caller, customer_id, tenancy=tx.ctx.tenancy.current)
     site = _parsed(lambda: parse_site(raw))
     access.require_edit(caller, customer_id, [site.name])
     return await _change(
@@ -76,7 +76,7 @@ async def change_distribution(
     tx: Tx, *, caller: Caller, customer_id: str, raw: Any, effective_at: datetime | None = None
 ) -> RevisionRow:
     """Create or change a distribution; every site it names must exist when it takes effect."""
-    access.require_view(caller, customer_id)
+    access.require_view(caller, customer_id, tenancy=tx.ctx.tenancy.current)
     at = effective_at or tx.now
     config = await _config(tx, customer_id=customer_id, at=at)
     distribution = _parsed(lambda: parse_distribution(raw, sites=config.sites))
@@ -155,7 +155,7 @@ async def rollback_to(
 
 
 async def audit_log(tx: Tx, *, caller: Caller, customer_id: str, limit: int = 100) -> list[AuditRow]:
-    view = access.require_view(caller, customer_id)
+    view = access.require_view(caller, customer_id, tenancy=tx.ctx.tenancy.current)
     rows = await repo.audit(tx.session, customer_id=customer_id, limit=limit)
     return [r for r in rows if view is None or _audit_sites(r) <= view]
 

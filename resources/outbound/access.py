@@ -3,8 +3,9 @@
 * Provider staff and in-process system callers (demo loader, CLI) reach every customer.
 * Customer users reach their own customer only: `outbound:view` to see lines, policies, groups,
   account codes and the audit; `outbound:edit` to change them and set authorization codes.
-* Reseller staff are refused until the resource holds a replica of the tenancy tree (as
-  tollfree does); refusing is the safe default.
+* Reseller staff reach the customers below their reseller in the tenancy tree the directory
+  publishes (`resources.kit.tenancy`, replicated in memory); before the first picture arrives
+  they reach none (the safe default).
 
 404 for a customer the caller may not see (no leak of existence), 403 for a visible one it may
 not change.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError
+from resources.kit.tenancy import Tenancy
 
 VIEW = "outbound:view"
 EDIT = "outbound:edit"
@@ -23,13 +25,20 @@ def is_provider(caller: Caller) -> bool:
     return caller.kind == "provider" or (caller.kind == "service" and caller.plane == "service")
 
 
-def require_view(caller: Caller, customer_id: str) -> None:
-    reaches = is_provider(caller) or (caller.customer_id is not None and caller.customer_id == customer_id)
-    if not caller.has(VIEW) or not reaches:
+def reaches(caller: Caller, customer_id: str, tenancy: Tenancy | None = None) -> bool:
+    if is_provider(caller):
+        return True
+    if caller.kind == "reseller":
+        return tenancy is not None and tenancy.is_customer_below(customer_id, caller.org_id)
+    return caller.customer_id is not None and caller.customer_id == customer_id
+
+
+def require_view(caller: Caller, customer_id: str, *, tenancy: Tenancy | None = None) -> None:
+    if not caller.has(VIEW) or not reaches(caller, customer_id, tenancy):
         raise ProblemError(404, detail="no such customer")
 
 
-def require_edit(caller: Caller, customer_id: str) -> None:
-    require_view(caller, customer_id)
+def require_edit(caller: Caller, customer_id: str, *, tenancy: Tenancy | None = None) -> None:
+    require_view(caller, customer_id, tenancy=tenancy)
     if not caller.has(EDIT):
         raise ProblemError(403, detail="you may view outbound calling but not change it")

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from resources.kit.db import open_engine, unit_of_work
 from resources.kit.events import EventBus
+from resources.kit.tenancy import TenancyReplica
 from resources.outbound.settings import OutboundSettings
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class Context:
     max_failures: int = 5
     lock_minutes: int = 15
     refresh_seconds: float = 30.0
+    tenancy: TenancyReplica = field(default_factory=TenancyReplica)  # the directory's tree (resellers)
 
     @cached_property
     def decider(self) -> Decider:

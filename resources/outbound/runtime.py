@@ -1,5 +1,6 @@
 """What the outbound resource runs while it serves: the decision cache's bus listener
-(`outbound.changed` `{"customer_id"}` → read that customer again)."""
+(`outbound.changed` `{"customer_id"}` → read that customer again) and the in-memory replica of
+the directory's tenancy tree (reseller staff's reach, access.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from resources.kit.events import Event
 from resources.kit.follow import following
+from resources.kit.tenancy import follow_tenancy
 from resources.outbound.context import CHANGED, Context
 
 log = logging.getLogger("resources.outbound")
@@ -27,7 +29,8 @@ async def run_decider(ctx: Context) -> AsyncIterator[None]:
     async def on_subscribed(first_time: bool) -> None:
         await ctx.decider.reload()  # at start, and after a broken subscription (events were missed)
 
-    async with following(
-        ctx.bus, (CHANGED,), on_event=on_event, on_subscribed=on_subscribed, log=log, what=CHANGED
+    async with (
+        following(ctx.bus, (CHANGED,), on_event=on_event, on_subscribed=on_subscribed, log=log, what=CHANGED),
+        follow_tenancy(ctx.bus, ctx.tenancy, log=log),
     ):
         yield

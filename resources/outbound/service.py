@@ -84,7 +84,7 @@ def document_of(kind: str, raw: Any) -> tuple[str, dict[str, Any]]:
 
 
 async def config(tx: Tx, *, caller: Caller, customer_id: str) -> Config:
-    access.require_view(caller, customer_id)
+    access.require_view(caller, customer_id, tenancy=tx.ctx.tenancy.current)
     return await load(tx, customer_id=customer_id)
 
 
@@ -109,7 +109,7 @@ async def put(
     tx: Tx, *, caller: Caller, customer_id: str, kind: str, name: str, raw: Any
 ) -> tuple[ObjectRow, bool]:
     """Create or replace one object; (row, created)."""
-    access.require_edit(caller, customer_id)
+    access.require_edit(caller, customer_id, tenancy=tx.ctx.tenancy.current)
     kind = _kind(kind)
     key, document = document_of(kind, raw)
     if key != name:
@@ -137,7 +137,7 @@ async def put(
 async def remove(tx: Tx, *, caller: Caller, customer_id: str, kind: str, name: str) -> None:
     """Delete one object; a policy or group still in use cannot go (409). A line's
     authorization code goes with it."""
-    access.require_edit(caller, customer_id)
+    access.require_edit(caller, customer_id, tenancy=tx.ctx.tenancy.current)
     kind = _kind(kind)
     row = await repo.get(tx.session, customer_id=customer_id, kind=kind, name=name)
     if row is None:
@@ -155,7 +155,7 @@ async def remove(tx: Tx, *, caller: Caller, customer_id: str, kind: str, name: s
 
 async def set_code(tx: Tx, *, caller: Caller, customer_id: str, number: str, raw: Any) -> None:
     """Give a line a new authorization code (hashed; the lockout starts over)."""
-    access.require_edit(caller, customer_id)
+    access.require_edit(caller, customer_id, tenancy=tx.ctx.tenancy.current)
     if await repo.get(tx.session, customer_id=customer_id, kind=LINE, name=number) is None:
         raise ProblemError(404, detail=f"no such line: {number}")
     try:
@@ -177,7 +177,7 @@ async def set_code(tx: Tx, *, caller: Caller, customer_id: str, number: str, raw
 
 
 async def clear_code(tx: Tx, *, caller: Caller, customer_id: str, number: str) -> None:
-    access.require_edit(caller, customer_id)
+    access.require_edit(caller, customer_id, tenancy=tx.ctx.tenancy.current)
     row = await repo.code(tx.session, number)
     if row is None or row.customer_id != customer_id:
         raise ProblemError(404, detail=f"line {number} has no authorization code")
@@ -191,7 +191,7 @@ async def lockout_of(tx: Tx, *, number: str) -> tuple[CodeRow | None, Lockout]:
 
 
 async def audit_log(tx: Tx, *, caller: Caller, customer_id: str, limit: int) -> list[AuditRow]:
-    access.require_view(caller, customer_id)
+    access.require_view(caller, customer_id, tenancy=tx.ctx.tenancy.current)
     return await repo.audit(tx.session, customer_id=customer_id, limit=limit)
 
 

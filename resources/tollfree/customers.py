@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError, ValidationFailed
+from resources.kit.tenancy import Org
 from resources.tollfree import access, lifecycle, repository_pool
 from resources.tollfree import repository as repo
 from resources.tollfree.audit import record
@@ -28,7 +29,7 @@ from resources.tollfree.schemas import (
     parse_tfn,
 )
 from resources.tollfree.shapes import ImportResult, LabelView, NumberView, SiteView, TemplateView
-from resources.tollfree.tenancy import Org, load_tenancy, require_tenancy
+from resources.tollfree.tenancy import load_tenancy, require_tenancy
 
 
 async def _visible_customers(tx: Tx, caller: Caller, action: str) -> set[str] | None:

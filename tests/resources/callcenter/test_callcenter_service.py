@@ -215,3 +215,54 @@ async def test_tenancy_and_site_scope(rig: Rig) -> None:
         ("site.create", "south"),
         ("site.create", "east"),
     ]
+
+
+async def test_reseller_staff_reach_the_customers_below_them_once_the_tree_arrived(rig: Rig) -> None:
+    import logging
+    from dataclasses import replace
+
+    await seed(rig)
+    zed = replace(person(None, kind="reseller", name="zed@zenith"), org_id="zenith")
+    ann = replace(person(None, kind="reseller", name="ann@acme"), org_id="acme")
+    tree = {
+        "orgs": [
+            {"id": "provider", "kind": "provider", "parent_id": None, "chain": [], "suspended": False},
+            {
+                "id": "zenith",
+                "kind": "reseller",
+                "parent_id": "provider",
+                "chain": ["zenith"],
+                "suspended": False,
+            },
+            {
+                "id": "acme",
+                "kind": "reseller",
+                "parent_id": "provider",
+                "chain": ["acme"],
+                "suspended": False,
+            },
+            {
+                "id": "globex",
+                "kind": "customer",
+                "parent_id": "zenith",
+                "chain": ["zenith"],
+                "suspended": False,
+            },
+        ]
+    }
+    async with transaction(rig.ctx, write=False) as tx:  # before the tree: nobody's
+        assert (await problem(service.config_at(tx, caller=zed, customer_id="globex")))[:2] == (
+            404,
+            "no such customer",
+        )
+    assert rig.ctx.tenancy.apply(tree, log=logging.getLogger("test")) is True
+    async with transaction(rig.ctx, write=False) as tx:
+        assert sorted((await service.config_at(tx, caller=zed, customer_id="globex")).sites) == [
+            "east",
+            "south",
+            "west",
+        ]
+        assert (await problem(service.config_at(tx, caller=ann, customer_id="globex")))[:2] == (
+            404,
+            "no such customer",
+        )

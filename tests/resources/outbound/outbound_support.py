@@ -4,6 +4,7 @@ customer configuration to start from."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -105,6 +106,7 @@ CALLERS = {
     "viewer": person(edit=False, name="vic@globex"),
     "wendy": person("initech", name="wendy@initech"),
     "pat": person(None, kind="provider", name="pat@provider"),
+    "zed": dataclasses.replace(person(None, kind="reseller", name="zed@zenith"), org_id="zenith"),
     "switch": SWITCH,
 }
 

@@ -161,3 +161,29 @@ async def test_who_may_do_what(rig: Rig) -> None:
         "/network/decide", json={"caller": BOB, "dialled": "911"}, headers=rig.as_("alice")
     )
     assert r.status_code == 403
+
+
+async def test_reseller_staff_reach_their_customers_once_the_tree_arrived(rig: Rig) -> None:
+    import logging
+
+    await rig.setup()
+    r = await rig.client.get("/api/config?customer=globex", headers=rig.as_("zed"))
+    assert (r.status_code, r.json()["detail"]) == (404, "no such customer")
+    tree = {
+        "orgs": [
+            {"id": "zenith", "kind": "reseller", "parent_id": None, "chain": ["zenith"], "suspended": False},
+            {
+                "id": "globex",
+                "kind": "customer",
+                "parent_id": "zenith",
+                "chain": ["zenith"],
+                "suspended": False,
+            },
+            {"id": "initech", "kind": "customer", "parent_id": None, "chain": [], "suspended": False},
+        ]
+    }
+    assert rig.ctx.tenancy.apply(tree, log=logging.getLogger("test")) is True
+    r = await rig.client.get("/api/config?customer=globex", headers=rig.as_("zed"))
+    assert [line["number"] for line in r.json()["lines"]] == [BOB, LOBBY]
+    r = await rig.client.get("/api/config?customer=initech", headers=rig.as_("zed"))
+    assert r.status_code == 404

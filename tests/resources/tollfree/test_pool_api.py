@@ -16,8 +16,9 @@ from pool_support import PICTURE, USERS, with_tenancy
 from tollfree_fixtures import Env
 
 from dispatcher.assertion import AssertionSigner, SigningKeys, new_signing_jwk, public_jwks
+from resources.kit.tenancy import TENANCY, TENANCY_WANTED
 from resources.tollfree.app import create_app
-from resources.tollfree.tenancy import TENANCY, TENANCY_WANTED, load_tenancy
+from resources.tollfree.tenancy import load_tenancy
 
 Headers = Callable[..., dict[str, str]]
 PROBLEM = "application/problem+json"

@@ -15,18 +15,9 @@ from pool_support import PICTURE, org
 from tollfree_fixtures import Env
 
 from resources.kit.db import create_engine, create_sessionmaker, unit_of_work
+from resources.kit.tenancy import TENANCY, TENANCY_WANTED, Org, Tenancy, parse_tenancy
 from resources.tollfree.context import Context
-from resources.tollfree.tenancy import (
-    TENANCY,
-    TENANCY_WANTED,
-    Org,
-    Tenancy,
-    apply_tenancy,
-    load_tenancy,
-    parse_tenancy,
-    run_tenancy_replica,
-    store_tenancy,
-)
+from resources.tollfree.tenancy import apply_tenancy, load_tenancy, run_tenancy_replica, store_tenancy
 
 KIND = "is not one of provider, reseller, customer"
 BOOL = "is not true or false"
