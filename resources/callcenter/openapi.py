@@ -157,6 +157,20 @@ def _kind_ops(kind: str, one: str, put: type[BaseModel]) -> list[Operation]:
     ]
 
 
+class SiteNow(BaseModel):
+    site: str
+    open: bool = Field(description="By its hours and closures, now")
+    capacity: int
+    live: int = Field(description="Calls up now (traffic's reports plus the router's unreported offers)")
+    occupancy: float | None = Field(description="live ÷ capacity; null for capacity 0")
+    traffic: str = Field(description="Selection of the traffic live view for offered / answered / ASA")
+
+
+class Live(BaseModel):
+    customer: str
+    sites: list[SiteNow]
+
+
 class RouteRequest(BaseModel):
     """A toll-free call that reached a distribution (the SCP's `switchboard.callcenter`)."""
 
@@ -189,6 +203,13 @@ CONTRACT = Contract(
             "Changes to sites and distributions, newest first",
             query=AuditQuery,
             responses={200: Audit},
+        ),
+        op(
+            "GET",
+            "/api/live",
+            "Each site now: open, capacity, live calls, occupancy",
+            query=CustomerQuery,
+            responses={200: Live},
         ),
         *_kind_ops("sites", "site", SitePut),
         *_kind_ops("distributions", "distribution", DistributionPut),

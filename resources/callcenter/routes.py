@@ -12,6 +12,8 @@ customer; provider staff name one with `?customer=<id>`. Times are ISO 8601 with
 * `POST /api/{kind}/{name}/revisions/{number}/cancel` | `/rollback` → the revision cancelled /
   the new one
 * `GET /api/audit?limit=` → `{"items": [audit row]}`, newest first
+* `GET /api/live` → each site now: open, capacity, live calls, occupancy, and the traffic live
+  view's selection for its offered / answered / ASA figures
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from starlette.routing import Route
 from resources.callcenter import service
 from resources.callcenter.context import Context, transaction
 from resources.callcenter.models import DISTRIBUTION, SITE, RevisionRow
-from resources.callcenter.schemas import audit_json, moment, revision_json
+from resources.callcenter.schemas import audit_json, live_json, moment, revision_json
 from resources.kit.caller import Caller
 from resources.kit.errors import FieldError, ProblemError
 from resources.kit.middleware import caller_of
@@ -146,8 +148,17 @@ async def audit(request: Request, caller: Caller, customer: str) -> Response:
     return JSONResponse({"items": [audit_json(r) for r in rows]})
 
 
+async def live(request: Request, caller: Caller, customer: str) -> Response:
+    async with transaction(ctx_of(request), write=False) as tx:
+        sites = await service.live_view(tx, caller=caller, customer_id=customer)
+    return JSONResponse({"customer": customer, "sites": [live_json(customer, s) for s in sites]})
+
+
 def routes() -> list[Route]:
-    out = [Route("/api/audit", endpoint(audit), methods=["GET"])]
+    out = [
+        Route("/api/audit", endpoint(audit), methods=["GET"]),
+        Route("/api/live", endpoint(live), methods=["GET"]),
+    ]
     for plural, kind in KINDS.items():
         base = f"/api/{plural}"
         out += [

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from resources.callcenter.models import AuditRow, RevisionRow
+from resources.callcenter.service import SiteLive
 from resources.kit.errors import FieldError
 
 MOMENT_HINT = "must be an ISO 8601 date and time with an offset, e.g. 2026-12-24T15:00:00Z"
@@ -51,4 +52,17 @@ def audit_json(row: AuditRow) -> dict[str, Any]:
         "revision": row.revision,
         "before": row.before,
         "after": row.after,
+    }
+
+
+def live_json(customer_id: str, live: SiteLive) -> dict[str, Any]:
+    """A site now; `traffic` is the selection of the traffic resource's live view (offered,
+    answered, time to answer of the calls it took: `/traffic/live?select=…`)."""
+    return {
+        "site": live.site.name,
+        "open": live.open,
+        "capacity": live.site.capacity,
+        "live": live.live,
+        "occupancy": round(live.occupancy, 4) if live.occupancy is not None else None,
+        "traffic": f"site:{customer_id}/{live.site.name}",
     }

@@ -45,6 +45,32 @@ async def config_at(tx: Tx, *, caller: Caller, customer_id: str, at: datetime | 
     )
 
 
+@dataclass(frozen=True)
+class SiteLive:
+    """A site now: open by its hours, capacity, live calls (the router's count: traffic's
+    reports plus its own offers not yet reported) and occupancy."""
+
+    site: Site
+    open: bool
+    live: int
+
+    @property
+    def occupancy(self) -> float | None:
+        return self.live / self.site.capacity if self.site.capacity else None
+
+
+async def live_view(tx: Tx, *, caller: Caller, customer_id: str) -> list[SiteLive]:
+    """The caller's sites as the router sees them now, by name."""
+    config = await config_at(tx, caller=caller, customer_id=customer_id)
+    occupancy, now = tx.ctx.router.occupancy, tx.now
+    out = []
+    for name in sorted(config.sites):
+        site = config.sites[name]
+        live = occupancy.live(customer_id=customer_id, site=name, now=now.timestamp())
+        out.append(SiteLive(site=site, open=site.hours.is_open(now), live=live))
+    return out
+
+
 async def history(tx: Tx, *, caller: Caller, customer_id: str, kind: str, name: str) -> list[RevisionRow]:
     """Every revision of one site or distribution, by number (404 when not visible or none)."""
     view = access.require_view(caller, customer_id, tenancy=tx.ctx.tenancy.current)

@@ -315,3 +315,38 @@ async def test_a_change_counts_for_a_call_whose_ts_is_a_moment_earlier(
     live(rig, "west", 1)  # west 1/10 vs east 0/40 (0/5 before the change: the same order)
     live(rig, "east", 1, prefix="e")  # east 1/40 now; it would be 1/5 before the change
     assert (await ask(client, ts=T0.timestamp())).json()["sites"] == ["east", "west", "south"]
+
+
+async def test_the_live_view_counts_what_the_router_counts(client: httpx.AsyncClient, rig: Rig) -> None:
+    live(rig, "west", 4)
+    assert (await ask(client)).json()["sites"][0] == "east"  # 0/5 < 4/10: c1 is offered to east
+    r = await client.get("/api/live", headers={"X-Switchboard-Assertion": "alice"})
+    assert r.json() == {
+        "customer": "globex",
+        "sites": [
+            {
+                "site": "east",
+                "open": True,
+                "capacity": 5,
+                "live": 1,
+                "occupancy": 0.2,
+                "traffic": "site:globex/east",
+            },
+            {
+                "site": "south",
+                "open": True,
+                "capacity": 3,
+                "live": 0,
+                "occupancy": 0.0,
+                "traffic": "site:globex/south",
+            },
+            {
+                "site": "west",
+                "open": True,
+                "capacity": 10,
+                "live": 4,
+                "occupancy": 0.4,
+                "traffic": "site:globex/west",
+            },
+        ],
+    }
