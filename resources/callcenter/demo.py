@@ -9,7 +9,7 @@ from resources.callcenter import service
 from resources.callcenter.access import EDIT, VIEW
 from resources.callcenter.context import Context, open_context, transaction
 from resources.callcenter.settings import CallcenterSettings
-from resources.kit.caller import Caller, Entitlement
+from resources.kit.caller import system_caller
 from resources.kit.settings import ResourceSettings
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -43,20 +43,7 @@ DISTRIBUTION = {
     "after_hours": {"kind": "announcement", "target": "closed"},
     "all_busy": {"kind": "ring-to", "target": "+13125550100"},
 }
-DEMO = Caller(
-    subject="service:demo",
-    username="demo",
-    kind="service",
-    plane="service",
-    org_id="switchboard",
-    customer_id=None,
-    reseller_chain=(),
-    brand="default",
-    entitlements=(Entitlement(action=VIEW), Entitlement(action=EDIT)),
-    session=None,
-    request_id=None,
-    jti="demo",
-)
+DEMO = system_caller("demo", (VIEW, EDIT))
 
 
 async def seed(settings: ResourceSettings) -> None:

@@ -19,10 +19,8 @@ no treatment the switch answers 480 "Call centers closed" or 486 "All call cente
 from __future__ import annotations
 
 import json
-import math
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
@@ -30,13 +28,12 @@ from starlette.types import Receive, Scope, Send
 from resources.callcenter.context import Context
 from resources.callcenter.distribution import NAME, Treatment
 from resources.callcenter.router import Decision
-from resources.kit.asgi import Disconnected, read_body, send_json
+from resources.kit.asgi import TS_MESSAGE, Disconnected, answer_format, epoch_ts, read_body, send_json
 from resources.kit.errors import ValidationFailed, problem
 from resources.kit.rtjson import NO_MEDIA_SERVER, route_header, serial_route, site_route_uri
 
 MAX_BODY = 16_384
 MAX_TEXT = 256
-MAX_TS = 253_402_300_800.0  # 10000-01-01T00:00:00Z
 DEFAULT_RING_SECONDS = 20
 NO_TREATMENT = {"after-hours": (480, "Call centers closed"), "all-busy": (486, "All call centers busy")}
 
@@ -70,17 +67,9 @@ def parse_request(raw: bytes, *, now: float) -> dict[str, Any] | list[dict[str, 
         errors.append(
             {"field": "distribution", "message": "distribution must be a distribution name, like main"}
         )
-    ts = data.get("ts")
-    if ts is None:
-        ts = now
-    elif (
-        isinstance(ts, bool)
-        or not isinstance(ts, int | float)
-        or not math.isfinite(ts)
-        or not 0 <= ts < MAX_TS
-    ):
-        errors.append({"field": "ts", "message": "ts must be a time in epoch seconds (a number) or null"})
-    out["ts"] = ts
+    out["ts"] = epoch_ts(data.get("ts"), now=now)
+    if out["ts"] is None:
+        errors.append({"field": "ts", "message": TS_MESSAGE})
     for key, default, low, high in (
         ("ring_timeout", DEFAULT_RING_SECONDS, 5, 120),
         ("version", None, 1, 2**31),
@@ -172,20 +161,12 @@ def _treatment(
     return ctx.announce_uri.format(treatment=treatment.target), f"announce:{treatment.target}", None, None
 
 
-def _format(scope: Scope) -> str | None:
-    value = "json"
-    for key, item in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
-        if key == "format":
-            value = item
-    return value if value in ("json", "rtjson") else None
-
-
 class RouteEndpoint:
     """POST /network/route — a plain ASGI app, like the SCP's."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         ctx: Context = scope["app"].state.ctx
-        fmt = _format(scope)
+        fmt = answer_format(scope)
         try:
             raw = await read_body(receive, MAX_BODY)
         except Disconnected:

@@ -4,9 +4,11 @@ size-capped body, send a JSON answer."""
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
+from urllib.parse import parse_qsl
 
-from starlette.types import Receive, Send
+from starlette.types import Receive, Scope, Send
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
@@ -48,3 +50,25 @@ async def send_json(send: Send, status: int, payload: Any) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+MAX_TS = 253_402_300_800.0  # 10000-01-01T00:00:00Z
+TS_MESSAGE = "ts must be a time in epoch seconds (a number) or null"
+
+
+def epoch_ts(value: Any, *, now: float) -> float | None:
+    """A network element's `ts` (epoch seconds; null or absent: `now`); None when it is not one."""
+    if value is None:
+        return now
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value) if 0 <= value < MAX_TS else None
+
+
+def answer_format(scope: Scope) -> str | None:
+    """`?format=json|rtjson` of a network-plane query (json when not given); None for another."""
+    value = "json"
+    for key, item in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        if key == "format":
+            value = item
+    return value if value in ("json", "rtjson") else None

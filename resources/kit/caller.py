@@ -6,6 +6,7 @@ verifies it and exposes a `Caller` as `request.state.caller` (or `scope["state"]
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -109,3 +110,23 @@ class Caller:
         if any(s is None for s in scopes):
             return None
         return frozenset(x for s in scopes if s is not None for x in s)
+
+
+def system_caller(name: str, actions: Iterable[str]) -> Caller:
+    """A provider-wide in-process caller (demo loader, CLI, scheduler) holding `actions`; audited
+    as `service:<name>`. The service plane reaches only `/internal/…` over the wire, so this
+    caller exists only inside a process."""
+    return Caller(
+        subject=f"service:{name}",
+        username=name,
+        kind="service",
+        plane="service",
+        org_id="switchboard",
+        customer_id=None,
+        reseller_chain=(),
+        brand="default",
+        entitlements=tuple(Entitlement(action=a) for a in actions),
+        session=None,
+        request_id=None,
+        jti=name,
+    )

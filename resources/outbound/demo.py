@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from resources.kit.caller import Caller, Entitlement
+from resources.kit.caller import system_caller
 from resources.kit.settings import ResourceSettings
 from resources.outbound import service
 from resources.outbound.access import EDIT, VIEW
@@ -44,20 +44,7 @@ OBJECTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     (ACCOUNT_CODE, "2002", {"code": "2002", "description": "Internal: marketing"}),
 )
 BOB_CODE = "4829"
-DEMO = Caller(
-    subject="service:demo",
-    username="demo",
-    kind="service",
-    plane="service",
-    org_id="switchboard",
-    customer_id=None,
-    reseller_chain=(),
-    brand="default",
-    entitlements=(Entitlement(action=VIEW), Entitlement(action=EDIT)),
-    session=None,
-    request_id=None,
-    jti="demo",
-)
+DEMO = system_caller("demo", (VIEW, EDIT))
 
 
 async def seed(settings: ResourceSettings) -> None:

@@ -18,7 +18,6 @@ the reason to a denied one, and 484 with `X-Switchboard-Collect: <kind>` when a 
 from __future__ import annotations
 
 import json
-import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -26,13 +25,12 @@ from typing import Any
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from resources.kit.asgi import Disconnected, read_body, send_json
+from resources.kit.asgi import TS_MESSAGE, Disconnected, epoch_ts, read_body, send_json
 from resources.kit.errors import ValidationFailed, problem
 from resources.outbound.context import Context
 
 MAX_BODY = 4096
 MAX_DIALLED = 32
-MAX_TS = 253_402_300_800.0
 _NANP = re.compile(r"(?:\+1|1)?([2-9][0-9]{9})")
 _CODE = re.compile(r"[0-9]{1,16}")
 
@@ -69,17 +67,9 @@ def parse_request(raw: bytes, *, now: float) -> dict[str, Any] | list[dict[str, 
             errors.append({"field": key, "message": f"{key} must be the digits keyed (1 to 16), or null"})
         else:
             out[key] = value
-    ts = data.get("ts")
-    if ts is None:
-        ts = now
-    elif (
-        isinstance(ts, bool)
-        or not isinstance(ts, int | float)
-        or not math.isfinite(ts)
-        or not 0 <= ts < MAX_TS
-    ):
-        errors.append({"field": "ts", "message": "ts must be a time in epoch seconds (a number) or null"})
-    out["ts"] = ts
+    out["ts"] = epoch_ts(data.get("ts"), now=now)
+    if out["ts"] is None:
+        errors.append({"field": "ts", "message": TS_MESSAGE})
     if errors:
         return errors
     out["caller"] = normalise_caller(out["caller"])

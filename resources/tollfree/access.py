@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from resources.kit.caller import Caller, Entitlement
+from resources.kit.caller import Caller
+from resources.kit.caller import system_caller as kit_system_caller
 from resources.kit.errors import ProblemError
 from resources.tollfree.manifest import ACTIONS, EDIT_ROUTING, MANAGE_NUMBERS, VIEW
 
@@ -35,20 +36,7 @@ class NumberRef:
 def system_caller(name: str = "system") -> Caller:
     """A provider-wide caller for the demo loader, the CLI and the scheduler; audited as
     `service:<name>`."""
-    return Caller(
-        subject=f"service:{name}",
-        username=name,
-        kind="service",
-        plane="service",
-        org_id="switchboard",
-        customer_id=None,
-        reseller_chain=(),
-        brand="default",
-        entitlements=tuple(Entitlement(action=a.name) for a in ACTIONS),
-        session=None,
-        request_id=None,
-        jti=name,
-    )
+    return kit_system_caller(name, (a.name for a in ACTIONS))
 
 
 def is_provider(caller: Caller) -> bool:

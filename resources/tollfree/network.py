@@ -11,15 +11,13 @@ The kit's AssertionMiddleware has already checked the assertion and the network 
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from resources.kit.asgi import Disconnected, read_body, send_json
+from resources.kit.asgi import TS_MESSAGE, Disconnected, answer_format, epoch_ts, read_body, send_json
 from resources.kit.errors import ValidationFailed, problem
 from resources.tollfree.answer import answer_json
 from resources.tollfree.compiler import Query
@@ -28,7 +26,6 @@ from resources.tollfree.scp import RouteResult, ScpStore
 
 MAX_BODY = 16_384
 MAX_CALL_ID = 256
-MAX_TS = 253_402_300_800.0  # 10000-01-01T00:00:00Z
 
 _NANP = re.compile(r"(?:\+1|1)?([2-9][0-9]{9})")
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -38,7 +35,7 @@ MESSAGES = {
     "body": "the body must be a JSON object",
     "dnis": "dnis must be a North American number like +18005550100, 18005550100 or 8005550100",
     "ani": "ani must be a phone number like +13125550100 or 3125550100, or null",
-    "ts": "ts must be a time in epoch seconds (a number) or null",
+    "ts": TS_MESSAGE,
     "callid": f"callid must be a string of at most {MAX_CALL_ID} characters, or null",
     "format": "format must be json or rtjson",
 }
@@ -82,22 +79,15 @@ def parse_query(raw: bytes, *, now: float) -> Query | list[dict[str, str]]:
     ok, ani = normalise_ani(data.get("ani"))
     if not ok:
         errors.append({"field": "ani", "message": MESSAGES["ani"]})
-    ts = data.get("ts")
+    ts = epoch_ts(data.get("ts"), now=now)
     if ts is None:
-        ts = now
-    elif (
-        isinstance(ts, bool)
-        or not isinstance(ts, int | float)
-        or not math.isfinite(ts)
-        or not 0 <= ts < MAX_TS
-    ):
         errors.append({"field": "ts", "message": MESSAGES["ts"]})
     call_id = data.get("callid")
     if call_id is not None and (not isinstance(call_id, str) or len(call_id) > MAX_CALL_ID):
         errors.append({"field": "callid", "message": MESSAGES["callid"]})
-    if errors or dnis is None:
+    if errors or dnis is None or ts is None:
         return errors
-    return Query(dnis=dnis, ani=ani, ts=float(ts), call_id=call_id)
+    return Query(dnis=dnis, ani=ani, ts=ts, call_id=call_id)
 
 
 def answer_body(query: Query, result: RouteResult) -> dict[str, Any]:
@@ -135,24 +125,13 @@ def rtjson_body(query: Query, result: RouteResult, *, announce_uri: str | None) 
     )
 
 
-def _format(scope: Scope) -> str | None:
-    raw: bytes = scope.get("query_string", b"")
-    if not raw:
-        return "json"
-    value = "json"
-    for key, item in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
-        if key == "format":
-            value = item
-    return value if value in ("json", "rtjson") else None
-
-
 class RouteEndpoint:
     """POST /network/route — an ASGI app (no Request object, no pydantic)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         ctx = scope["app"].state.ctx
         store: ScpStore = ctx.scp
-        fmt = _format(scope)
+        fmt = answer_format(scope)
         try:
             raw = await read_body(receive, MAX_BODY)
         except Disconnected:
