@@ -1,6 +1,7 @@
 """`create_app(settings)`: the callcenter resource as an ASGI app.
 
-Routes: `/healthz`, the JSON API (routes.py) and the router on the network plane (network.py).
+Routes: `/healthz`, the JSON API (routes.py), the pages (views.py) and the router on the network
+plane (network.py).
 The lifespan owns the engine and runs the router's bus listener (runtime.py); it runs no
 migrations (`switchboard migrate` does)."""
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from resources.callcenter import network, routes
+from resources.callcenter import network, routes, views
 from resources.callcenter.context import Context, open_context
 from resources.callcenter.openapi import CONTRACT
 from resources.callcenter.runtime import run_router
@@ -31,7 +32,7 @@ def create_app(
     app = resource_app(
         settings=callcenter,
         resource_dir=RESOURCE_DIR,
-        routes=[*routes.routes(), *network.routes()],
+        routes=[*network.routes(), *routes.routes(), *views.routes()],  # the per-call path matches first
         lifespan=context_lifespan(
             open_context=lambda: open_context(callcenter), runtimes=run_router, context=context
         ),

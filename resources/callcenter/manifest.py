@@ -1,11 +1,11 @@
-"""What the callcenter resource declares: actions, rules (default deny)."""
+"""What the callcenter resource declares: actions, rules (default deny), the menu entry."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from resources.callcenter.access import EDIT, VIEW
-from resources.kit.manifest import Action, Manifest, Rule, rule_table
+from resources.kit.manifest import Action, Manifest, NavEntry, Rule, rule_table
 
 ROUTE_QUERY = "callcenter:route-query"
 
@@ -34,8 +34,32 @@ ACTIONS = (
 )
 
 
+def _page_rules() -> list[tuple[str, str, str]]:
+    """The pages (views.py): GET shows, POST changes (the gateway checks CSRF on every POST)."""
+    rules: list[tuple[str, str, str]] = [
+        ("GET", "/audit", VIEW),
+        ("POST", "/sites/{name}/capacity", EDIT),
+        ("POST", "/sites/{name}/close-today", EDIT),
+    ]
+    for kind in ("sites", "distributions"):
+        rules += [
+            ("GET", f"/{kind}", VIEW),
+            ("POST", f"/{kind}", EDIT),
+            ("POST", f"/{kind}/{{name}}", EDIT),
+            ("POST", f"/{kind}/{{name}}/delete", EDIT),
+            ("GET", f"/{kind}/{{name}}/revisions", VIEW),
+            ("POST", f"/{kind}/{{name}}/revisions/{{number}}/cancel", EDIT),
+            ("POST", f"/{kind}/{{name}}/revisions/{{number}}/rollback", EDIT),
+        ]
+    return rules
+
+
 def _rules() -> tuple[Rule, ...]:
-    customer: list[tuple[str, str, str]] = [("GET", "/api/audit", VIEW)]
+    customer: list[tuple[str, str, str]] = [
+        *_page_rules(),
+        ("GET", "/api/audit", VIEW),
+        ("GET", "/api/live", VIEW),
+    ]
     for kind in ("sites", "distributions"):
         customer += [
             ("GET", f"/api/{kind}", VIEW),
@@ -68,4 +92,5 @@ MANIFEST = Manifest(
     demo=_seed_demo,
     actions=ACTIONS,
     rules=_rules(),
+    nav=(NavEntry(title="Call centers", path="/callcenter/sites", action=VIEW, order=30),),
 )
