@@ -115,6 +115,7 @@ async def _user_detail(
         view = await service.get_user(tx=tx, caller=caller, user_id=user_id)
         grantable = await service.grantable(tx=tx, caller=caller) if caller.has(MANAGE_ENTITLEMENTS) else ()
         roles = await service.list_roles(tx=tx, caller=caller)
+        held = {e.action for e in await service.caller_entitlements(tx, caller)}  # all resources'
     direct = {e.action: e for e in view.direct}
     actions = sorted({e.action for e in grantable} | set(direct))
     return render_page(request, "directory/user.html", f"User {view.user.username}", {
@@ -122,7 +123,7 @@ async def _user_detail(
         "errors": errors or {}, "roles": roles, "grantable": {e.action for e in grantable},
         "actions": [(a, DESCRIPTIONS.get(a, a), direct.get(a)) for a in actions],
         "is_self": view.user.id == caller.subject, "can_manage": caller.has(MANAGE_USERS),
-        "can_grant": caller.has(MANAGE_ENTITLEMENTS),
+        "can_grant": caller.has(MANAGE_ENTITLEMENTS), "can_view_outbound": "outbound:view" in held,
     }, failed=failed)  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """`create_app(settings)`: the outbound resource as an ASGI app.
 
-Routes: `/healthz`, the JSON API (routes.py) and the outbound decision on the network plane (network.py).
+Routes: `/healthz`, the pages (views.py), the JSON API (routes.py) and the outbound decision on the
+network plane (network.py).
 The lifespan owns the engine and runs the decision cache's bus listener (runtime.py); it runs no
 migrations (`switchboard migrate` does)."""
 
@@ -13,7 +14,7 @@ from starlette.applications import Starlette
 
 from resources.kit.app import context_lifespan, resource_app
 from resources.kit.settings import ResourceSettings
-from resources.outbound import network, routes
+from resources.outbound import network, routes, views
 from resources.outbound.context import Context, open_context
 from resources.outbound.openapi import CONTRACT
 from resources.outbound.runtime import run_decider
@@ -31,7 +32,7 @@ def create_app(
     app = resource_app(
         settings=outbound,
         resource_dir=RESOURCE_DIR,
-        routes=[*network.routes(), *routes.routes()],  # the per-call path matches first
+        routes=[*network.routes(), *routes.routes(), *views.routes()],  # the per-call path matches first
         lifespan=context_lifespan(
             open_context=lambda: open_context(outbound), runtimes=run_decider, context=context
         ),

@@ -1,10 +1,10 @@
-"""What the outbound resource declares: actions, rules (default deny)."""
+"""What the outbound resource declares: actions, rules (default deny), the menu entry."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from resources.kit.manifest import Action, Manifest, Rule, rule_table
+from resources.kit.manifest import Action, Manifest, NavEntry, Rule, rule_table
 from resources.outbound.access import EDIT, VIEW
 
 DECIDE = "outbound:decide"
@@ -30,8 +30,28 @@ ACTIONS = (
 )
 
 
+def _page_rules() -> list[tuple[str, str, str]]:
+    """The pages (views.py): GET shows, POST changes (the gateway checks CSRF on every POST)."""
+    rules: list[tuple[str, str, str]] = [
+        ("GET", "/audit", VIEW),
+        ("POST", "/lines/{number}/code", EDIT),
+        ("POST", "/lines/{number}/code/delete", EDIT),
+    ]
+    for kind in KINDS:
+        rules += [
+            ("GET", f"/{kind}", VIEW),
+            ("POST", f"/{kind}", EDIT),
+            ("POST", f"/{kind}/{{name}}/delete", EDIT),
+        ]
+    return rules
+
+
 def _rules() -> tuple[Rule, ...]:
-    customer: list[tuple[str, str, str]] = [("GET", "/api/config", VIEW), ("GET", "/api/audit", VIEW)]
+    customer: list[tuple[str, str, str]] = [
+        *_page_rules(),
+        ("GET", "/api/config", VIEW),
+        ("GET", "/api/audit", VIEW),
+    ]
     for kind in KINDS:
         customer += [("PUT", f"/api/{kind}/{{name}}", EDIT), ("DELETE", f"/api/{kind}/{{name}}", EDIT)]
     customer += [
@@ -61,4 +81,5 @@ MANIFEST = Manifest(
     demo=_seed_demo,
     actions=ACTIONS,
     rules=_rules(),
+    nav=(NavEntry(title="Outbound calling", path="/outbound/lines", action=VIEW, order=40),),
 )

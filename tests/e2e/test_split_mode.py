@@ -240,7 +240,12 @@ def check_postgres_schemas(split: Split) -> None:
         tables.setdefault(row["table_schema"], set()).add(row["table_name"])
     assert set(tables) == {"gateway", "directory", "tollfree", "traffic", "callcenter", "outbound"}
     assert tables["callcenter"] == {"callcenter_alembic_version", "callcenter_audit", "callcenter_revisions"}
-    assert tables["outbound"] == {"outbound_alembic_version", "outbound_audit", "outbound_codes", "outbound_objects"}
+    assert tables["outbound"] == {
+        "outbound_alembic_version",
+        "outbound_audit",
+        "outbound_codes",
+        "outbound_objects",
+    }
     assert all(name.startswith("tollfree_") for name in tables["tollfree"])
     assert {"tollfree_numbers", "tollfree_versions", "tollfree_alembic_version"} <= tables["tollfree"]
     assert tables["traffic"] == {
