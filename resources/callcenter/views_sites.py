@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -69,6 +70,12 @@ class SiteRow:
     today: str  # today's weekly hours, local
     closures_today: list[str]
     scheduled: list[Scheduled]
+    live: int = 0  # calls up now, as the router counts them (service.live_view)
+    traffic: str = ""  # the traffic live monitor of this site
+
+    @property
+    def occupancy(self) -> str:
+        return f"{self.live / self.site.capacity:.0%}" if self.site.capacity else "—"
 
 
 def scheduled(rows: list[RevisionRow], *, now: datetime, current: Any, zone: str | None) -> list[Scheduled]:
@@ -219,6 +226,10 @@ async def sites_page(
             )
             for name in sorted(config.sites)
         }
+        live = {
+            s.site.name: s.live
+            for s in await service.live_view(tx, caller=whom.caller, customer_id=whom.customer)
+        }
         now = tx.now
     rows = []
     for name, site in sorted(config.sites.items()):
@@ -227,6 +238,8 @@ async def sites_page(
             site=site, open_now=site.hours.is_open(now), local_now=local_text(now, site.hours.zone)[11:],
             today=today, closures_today=closures,
             scheduled=scheduled(histories[name], now=now, current=site.as_json(), zone=site.hours.zone),
+            live=live.get(name, 0),
+            traffic="/traffic/live?" + urlencode({"select": f"site:{whom.customer}/{name}"}),
         ))  # fmt: skip
     edit_forms = {f"edit-{r.site.name}": form_of(r.site) for r in rows} | {"new": form_of(None)}
     return render(request, "callcenter/sites.html", TITLE, {

@@ -579,3 +579,18 @@ async def test_wrong_methods_are_refused(client: httpx.AsyncClient) -> None:
             False,
             (f"no rule for {method} {path} on the customer plane",),
         )
+
+
+async def test_each_site_shows_its_live_calls_and_links_to_its_traffic(
+    client: httpx.AsyncClient, rig: Rig
+) -> None:
+    rig.ctx.router.occupancy.reported(
+        {"call_id": f"w{i}", "customer_id": "globex", "site": "west", "end": None} for i in range(4)
+    )
+    r = await client.get("/sites", headers=as_("alice", htmx=False))
+    cells = re.findall(r'<td data-live="(\d+)">([^<]*)<br><a href="([^"]+)">', r.text)
+    assert cells == [
+        ("0", "0 of 5 (0%)", "/traffic/live?select=site%3Aglobex%2Feast"),
+        ("0", "0 of 3 (0%)", "/traffic/live?select=site%3Aglobex%2Fsouth"),
+        ("4", "4 of 10 (40%)", "/traffic/live?select=site%3Aglobex%2Fwest"),
+    ]
