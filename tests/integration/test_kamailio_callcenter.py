@@ -32,6 +32,7 @@ TFN = "+18885550177"
 SITES = ("east", "west", "south", "vm")  # every one a SIPp site that answers
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALWAYS = {"zone": "UTC", "weekly": {d: ["00:00-24:00"] for d in DAYS}}
+CAPACITIES = {"east": 5, "west": 10, "south": 3, "vm": 0}
 HOLD_MS = 4000  # every call of a batch is still up when the last one is routed
 PLAN = {
     "format": 1,
@@ -78,6 +79,19 @@ class Rig:
         unchanged = r.status_code == 422 and "already configured like that" in r.text  # same minute
         assert r.status_code in (200, 201) or unchanged, r.text
         return time.time()
+
+    def reset(self) -> None:
+        """Every site open with its first capacity, the distribution without treatments (each
+        test starts from here, whatever ran before it)."""
+        for name, capacity in CAPACITIES.items():
+            self.put_site(name, capacity)
+        self.put_distribution(after_hours=None)
+
+    def put_distribution(self, *, after_hours: dict[str, str] | None) -> None:
+        """alice sets the distribution (the same again is fine: tests may run in any order)."""
+        r = self.alice.put("/api/callcenter/distributions/itest", json=distribution(after_hours=after_hours))
+        unchanged = r.status_code == 422 and "already configured like that" in r.text
+        assert r.status_code == 200 or unchanged, r.text
 
     def calls(self, n: int, name: str, *, rate: float = 10) -> ks.CallerRun:
         run = ks.run_callers(
@@ -161,7 +175,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             for name in SITES:
                 sites[name] = ks.start_site(run_dir, name=name, kind="answer")
             rig = Rig(portal=portal, run_dir=run_dir, switch=None, sites=sites, alice=alice)  # type: ignore[arg-type]
-            for name, capacity in (("east", 5), ("west", 10), ("south", 3), ("vm", 0)):
+            for name, capacity in CAPACITIES.items():
                 rig.put_site(name, capacity)
             r = alice.put("/api/callcenter/distributions/itest", json=distribution(after_hours=None))
             assert r.status_code == 201, r.text
@@ -193,6 +207,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
 
 
 def test_least_busy_splits_by_capacity_and_follows_a_capacity_change(rig: Rig) -> None:
+    rig.reset()
     # 12 calls held 4 s, all up together: each goes to the lower occupancy (ties: the larger
     # site), so east 5 / west 10 fill alike: west, east, west, west, east, … → 4 and 8
     run = rig.calls(12, "least-busy")
@@ -204,10 +219,10 @@ def test_least_busy_splits_by_capacity_and_follows_a_capacity_change(rig: Rig) -
     assert run.per_site() == {"east": 2, "west": 10}
     first = min(c.at for c in run.answered)
     assert first - changed <= 5.0, f"first call of the new split {first - changed:.2f} s after the change"
-    rig.put_site("west", 10)
 
 
 def test_a_closed_site_overflows_and_all_closed_goes_to_the_after_hours_site(rig: Rig) -> None:
+    rig.reset()
     rig.put_site("east", 5, closure_from_now())  # "east closes early today"
     run = rig.calls(6, "east-closed")
     assert run.per_site() == {"west": 6}
@@ -216,11 +231,7 @@ def test_a_closed_site_overflows_and_all_closed_goes_to_the_after_hours_site(rig
     run = rig.calls(3, "both-closed")
     assert run.per_site() == {"south": 3}  # the overflow chain
 
-    r = rig.alice.put(
-        "/api/callcenter/distributions/itest",
-        json=distribution(after_hours={"kind": "voicemail", "target": "vm"}),
-    )
-    assert r.status_code == 200, r.text
+    rig.put_distribution(after_hours={"kind": "voicemail", "target": "vm"})
     rig.put_site("south", 3, closure_from_now())
     run = rig.calls(2, "after-hours")
     assert run.per_site() == {"vm": 2}
@@ -228,11 +239,8 @@ def test_a_closed_site_overflows_and_all_closed_goes_to_the_after_hours_site(rig
 
 
 def test_every_site_closed_without_a_treatment_is_480_from_the_switch(rig: Rig) -> None:
-    r = rig.alice.put("/api/callcenter/distributions/itest", json=distribution(after_hours=None))
-    assert r.status_code == 200, r.text
+    rig.reset()
     for name, capacity in (("east", 5), ("west", 10), ("south", 3)):
         rig.put_site(name, capacity, closure_from_now())
     probe = ks.probe_invite(rig.switch.port, TFN, timeout=10)
     assert (probe.code, probe.reason) == (480, "Call centers closed")
-    for name, capacity in (("east", 5), ("west", 10), ("south", 3)):
-        rig.put_site(name, capacity)
