@@ -93,13 +93,12 @@ class Router:
         live = self.occupancy
         states = {
             name: state_of(
-                site,
+                config.sites[name],
                 at=at,
                 live=live.live(customer_id=customer_id, site=name, now=now),
                 last_offered=live.last_offered(customer_id=customer_id, site=name),
             )
-            for name, site in config.sites.items()
-            if name in chosen.sites()
+            for name in set(chosen.sites()) & config.sites.keys()
         }
         rotation = self._rotations.setdefault((customer_id, distribution), Rotation())
         choice = choose(chosen, states, call_id=call_id, rotation=rotation)

@@ -15,20 +15,21 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from resources.callcenter.access import EDIT
 from resources.callcenter.routes import ctx_of
 from resources.callcenter.schemas import moment
+from resources.kit import pages
 from resources.kit.caller import Caller
-from resources.kit.errors import FieldError, ProblemError, ValidationFailed
+from resources.kit.errors import FieldError
 from resources.kit.hours import HoursError, parse_hours
 from resources.kit.middleware import caller_of
+from resources.kit.pages import problem_text, text_fields
 from resources.kit.requests import customer_of
 
-__all__ = ["ctx_of"]
+__all__ = ["ctx_of", "problem_text", "text_fields"]
 
 BASE = "/callcenter"  # the pages' address in the portal
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">, hours.py's closures
@@ -90,19 +91,6 @@ def page(title: str) -> Callable[[Callable[[Request, Who], Awaitable[Response]]]
     return wrap
 
 
-def text_fields(form: FormData) -> dict[str, str]:
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
-def problem_text(exc: ProblemError) -> str:
-    """A refusal as one sentence for the page."""
-    if isinstance(exc, ValidationFailed):
-        text = "; ".join(e["message"] for e in exc.errors) or (exc.detail or "")
-    else:
-        text = exc.detail or exc.title
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-
-
 def whole_number(text: str) -> int | str:
     """A typed number as an int; anything else as typed, so the parser says what is wrong with it."""
     value = text.strip()
@@ -160,21 +148,9 @@ def _item_text(item: Mapping[str, Any]) -> str:
 
 def flatten(document: Any, prefix: str = "") -> dict[str, str]:
     """A document as `path → text` (`hours.weekly.mon → 08:00-12:00, 13:00-17:00`)."""
-    out: dict[str, str] = {}
-    if isinstance(document, Mapping):
-        for key, value in document.items():
-            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-    elif isinstance(document, list):
-        out[prefix] = "; ".join(_item_text(v) if isinstance(v, Mapping) else str(v) for v in document)
-    elif document is None:
-        out[prefix] = ""
-    else:
-        out[prefix] = str(document)
-    return out
+    return pages.flatten(document, prefix, item_text=_item_text, sep="; ")
 
 
 def changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
     """`(path, before, after)` for every value that differs, in the order of the documents."""
-    old, new = flatten(before or {}), flatten(after or {})
-    keys = [*new, *(k for k in old if k not in new)]
-    return [(k, old.get(k, ""), new.get(k, "")) for k in keys if old.get(k, "") != new.get(k, "")]
+    return pages.changes(before, after, item_text=_item_text, sep="; ")

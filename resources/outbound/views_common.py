@@ -19,19 +19,19 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError, ValidationFailed
 from resources.kit.middleware import caller_of
+from resources.kit.pages import changes, flatten, problem_text, text_fields
 from resources.kit.requests import customer_of
 from resources.outbound import access
 from resources.outbound.access import EDIT
 from resources.outbound.routes import ctx_of
 
-__all__ = ["ctx_of"]
+__all__ = ["changes", "ctx_of", "flatten", "problem_text", "text_fields"]
 
 BASE = "/outbound"  # the pages' address in the portal
 FORM = "form"  # the errors key of a message shown at the top of the form
@@ -99,19 +99,6 @@ def page(title: str) -> Callable[[Callable[[Request, Who], Awaitable[Response]]]
     return wrap
 
 
-def text_fields(form: FormData) -> dict[str, str]:
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-
-
-def problem_text(exc: ProblemError) -> str:
-    """A refusal as one sentence for the top of a form."""
-    if isinstance(exc, ValidationFailed):
-        text = "; ".join(e["message"] for e in exc.errors) or (exc.detail or "")
-    else:
-        text = exc.detail or exc.title
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-
-
 def errors_of(exc: ProblemError, inputs: Collection[str]) -> dict[str, str]:
     """The messages by input: a field path without its list index (`countries.deny[1]` →
     `countries.deny`) when the form has that input; everything else under FORM."""
@@ -150,31 +137,3 @@ def split_list(text: str) -> list[str]:
 
 def utc_text(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-# --- before and after -------------------------------------------------------------------------
-
-
-def flatten(document: Any, prefix: str = "") -> dict[str, str]:
-    """A document as `path → text` (`hours.weekly.mon → 08:00-12:00, 13:00-17:00`)."""
-    out: dict[str, str] = {}
-    if isinstance(document, Mapping):
-        for key, value in document.items():
-            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-    elif isinstance(document, list):
-        out[prefix] = ", ".join(
-            "; ".join(f"{k} {v}" for k, v in item.items()) if isinstance(item, Mapping) else str(item)
-            for item in document
-        )
-    elif document is None:
-        out[prefix] = ""
-    else:
-        out[prefix] = str(document)
-    return out
-
-
-def changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
-    """`(path, before, after)` for every value that differs, in the order of the documents."""
-    old, new = flatten(before or {}), flatten(after or {})
-    keys = [*new, *(k for k in old if k not in new)]
-    return [(k, old.get(k, ""), new.get(k, "")) for k in keys if old.get(k, "") != new.get(k, "")]

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from resources.kit.errors import ProblemError, ValidationFailed
 from resources.kit.middleware import caller_of
+from resources.kit.pages import text_fields
 from resources.tollfree import customers, editor, lifecycle, service
 from resources.tollfree.compiler import Query
 from resources.tollfree.context import transaction
@@ -39,7 +40,6 @@ from resources.tollfree.views_common import (
     problem_text,
     render,
     target_of,
-    text_fields,
     version_number,
     zone_of,
 )

@@ -9,16 +9,11 @@ from starlette.routing import Route
 
 from resources.kit.errors import ProblemError, ValidationFailed
 from resources.kit.middleware import caller_of
+from resources.kit.pages import text_fields
 from resources.tollfree import customers, editor, service
 from resources.tollfree.context import transaction
 from resources.tollfree.manifest import EDIT_ROUTING
-from resources.tollfree.views_common import (
-    ctx_of,
-    field_errors,
-    problem_text,
-    render,
-    text_fields,
-)
+from resources.tollfree.views_common import ctx_of, field_errors, problem_text, render
 
 
 async def numbers_page(request: Request) -> Response:

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -86,10 +85,6 @@ def field_errors(exc: ValidationFailed) -> dict[str, str]:
     for e in exc.errors:
         out.setdefault(e["field"].split("[")[0], e["message"])
     return out
-
-
-def text_fields(form: FormData) -> dict[str, str]:
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def version_number(request: Request) -> int:

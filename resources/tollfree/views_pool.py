@@ -14,9 +14,10 @@ from starlette.routing import Route
 
 from resources.kit.errors import ProblemError, ValidationFailed
 from resources.kit.middleware import caller_of
+from resources.kit.pages import text_fields
 from resources.tollfree import access, pool
 from resources.tollfree.context import transaction
-from resources.tollfree.views_common import ctx_of, field_errors, is_htmx, problem_text, render, text_fields
+from resources.tollfree.views_common import ctx_of, field_errors, is_htmx, problem_text, render
 
 TITLE = "Number pool"
 
