@@ -157,12 +157,25 @@ def _kind_ops(kind: str, one: str, put: type[BaseModel]) -> list[Operation]:
     ]
 
 
+class Overflowed(BaseModel):
+    """Calls the router sent past the site over the last 15 minutes, by why."""
+
+    total: int
+    closed: int
+    at_capacity: int
+    not_answering: int
+
+
 class SiteNow(BaseModel):
     site: str
     open: bool = Field(description="By its hours and closures, now")
     capacity: int
     live: int = Field(description="Calls up now (traffic's reports plus the router's unreported offers)")
     occupancy: float | None = Field(description="live ÷ capacity; null for capacity 0")
+    overflowed: Overflowed
+    overflow_received: int = Field(
+        description="Calls it took first over the last 15 minutes because other sites were passed by"
+    )
     traffic: str = Field(description="Selection of the traffic live view for offered / answered / ASA")
 
 

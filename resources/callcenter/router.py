@@ -21,6 +21,7 @@ from resources.callcenter import service
 from resources.callcenter.context import Context, transaction
 from resources.callcenter.distribution import Choice, Rotation, choose
 from resources.callcenter.live import Occupancy
+from resources.callcenter.overflow import Overflows
 from resources.callcenter.sites import Site, state_of
 
 
@@ -51,6 +52,7 @@ class Router:
         self.ctx = ctx
         self.refresh_seconds = refresh_seconds
         self.occupancy = Occupancy(pending_seconds=pending_seconds)
+        self.overflows = Overflows()
         self._monotonic = monotonic
         self._configs: dict[str, _Loaded] = {}
         self._rotations: dict[tuple[str, str], Rotation] = {}
@@ -81,7 +83,7 @@ class Router:
         self, *, customer_id: str, distribution: str, call_id: str, at: datetime
     ) -> Decision | None:
         """The ordered sites for the call (None: the customer has no such distribution at `at`).
-        The first site is counted as offered the call."""
+        The first site is counted as offered the call, the sites left out as overflowed."""
         clock = self.ctx.clock()
         # what is in effect by our clock (like the SCP's versions): the switch's ts has whole
         # seconds, and a change committed a moment ago must already count
@@ -102,8 +104,10 @@ class Router:
         }
         rotation = self._rotations.setdefault((customer_id, distribution), Rotation())
         choice = choose(chosen, states, call_id=call_id, rotation=rotation)
-        if choice.sites:
-            live.offered(customer_id=customer_id, site=choice.sites[0], call_id=call_id, now=now)
+        first = choice.sites[0] if choice.sites else None
+        if first is not None:
+            live.offered(customer_id=customer_id, site=first, call_id=call_id, now=now)
+        self.overflows.record(customer_id=customer_id, skipped=choice.skipped, first=first, now=now)
         return Decision(distribution=distribution, choice=choice, sites=dict(config.sites))
 
     def _fresh(self, loaded: _Loaded, at: datetime) -> bool:

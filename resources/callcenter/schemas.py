@@ -64,5 +64,12 @@ def live_json(customer_id: str, live: SiteLive) -> dict[str, Any]:
         "capacity": live.site.capacity,
         "live": live.live,
         "occupancy": round(live.occupancy, 4) if live.occupancy is not None else None,
+        "overflowed": {
+            "total": live.overflow.overflowed,
+            "closed": live.overflow.closed,
+            "at_capacity": live.overflow.at_capacity,
+            "not_answering": live.overflow.not_answering,
+        },
+        "overflow_received": live.overflow.received,
         "traffic": f"site:{customer_id}/{live.site.name}",
     }

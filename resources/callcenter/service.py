@@ -19,6 +19,7 @@ from resources.callcenter import repository as repo
 from resources.callcenter.context import Tx
 from resources.callcenter.distribution import Distribution, parse_distribution
 from resources.callcenter.models import DISTRIBUTION, SITE, AuditRow, RevisionRow
+from resources.callcenter.overflow import NO_OVERFLOW, SiteOverflow
 from resources.callcenter.sites import Site, parse_site
 from resources.callcenter.timeline import Revision, cancel, document_at, in_effect, new_revision, rollback
 from resources.kit.caller import Caller
@@ -48,11 +49,13 @@ async def config_at(tx: Tx, *, caller: Caller, customer_id: str, at: datetime | 
 @dataclass(frozen=True)
 class SiteLive:
     """A site now: open by its hours, capacity, live calls (the router's count: traffic's
-    reports plus its own offers not yet reported) and occupancy."""
+    reports plus its own offers not yet reported), occupancy, and the calls that overflowed past
+    it or to it over the last 15 minutes (overflow.py)."""
 
     site: Site
     open: bool
     live: int
+    overflow: SiteOverflow = NO_OVERFLOW
 
     @property
     def occupancy(self) -> float | None:
@@ -62,12 +65,14 @@ class SiteLive:
 async def live_view(tx: Tx, *, caller: Caller, customer_id: str) -> list[SiteLive]:
     """The caller's sites as the router sees them now, by name."""
     config = await config_at(tx, caller=caller, customer_id=customer_id)
-    occupancy, now = tx.ctx.router.occupancy, tx.now
+    router, now = tx.ctx.router, tx.now
+    epoch = now.timestamp()
     out = []
     for name in sorted(config.sites):
         site = config.sites[name]
-        live = occupancy.live(customer_id=customer_id, site=name, now=now.timestamp())
-        out.append(SiteLive(site=site, open=site.hours.is_open(now), live=live))
+        live = router.occupancy.live(customer_id=customer_id, site=name, now=epoch)
+        overflow = router.overflows.of(customer_id=customer_id, site=name, now=epoch)
+        out.append(SiteLive(site=site, open=site.hours.is_open(now), live=live, overflow=overflow))
     return out
 
 

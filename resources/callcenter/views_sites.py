@@ -24,6 +24,7 @@ from starlette.routing import Route
 from resources.callcenter import service
 from resources.callcenter.context import transaction
 from resources.callcenter.models import SITE, RevisionRow
+from resources.callcenter.overflow import NO_OVERFLOW, SiteOverflow
 from resources.callcenter.sites import Site
 from resources.callcenter.views_common import (
     Who,
@@ -71,6 +72,7 @@ class SiteRow:
     closures_today: list[str]
     scheduled: list[Scheduled]
     live: int = 0  # calls up now, as the router counts them (service.live_view)
+    overflow: SiteOverflow = NO_OVERFLOW  # last 15 minutes
     traffic: str = ""  # the traffic live monitor of this site
 
     @property
@@ -226,10 +228,8 @@ async def sites_page(
             )
             for name in sorted(config.sites)
         }
-        live = {
-            s.site.name: s.live
-            for s in await service.live_view(tx, caller=whom.caller, customer_id=whom.customer)
-        }
+        now_live = await service.live_view(tx, caller=whom.caller, customer_id=whom.customer)
+        live = {s.site.name: s for s in now_live}
         now = tx.now
     rows = []
     for name, site in sorted(config.sites.items()):
@@ -238,7 +238,8 @@ async def sites_page(
             site=site, open_now=site.hours.is_open(now), local_now=local_text(now, site.hours.zone)[11:],
             today=today, closures_today=closures,
             scheduled=scheduled(histories[name], now=now, current=site.as_json(), zone=site.hours.zone),
-            live=live.get(name, 0),
+            live=live[name].live if name in live else 0,
+            overflow=live[name].overflow if name in live else NO_OVERFLOW,
             traffic="/traffic/live?" + urlencode({"select": f"site:{whom.customer}/{name}"}),
         ))  # fmt: skip
     edit_forms = {f"edit-{r.site.name}": form_of(r.site) for r in rows} | {"new": form_of(None)}

@@ -132,6 +132,16 @@ async def test_full_sites_are_skipped_and_the_overflow_takes_the_call(
     )
     live(rig, "west", 3, end=1.0, prefix="w")  # three west calls ended
     assert (await ask(client, callid="c9")).json()["sites"] == ["west", "south"]
+    # the live view counts the overflow: east passed by twice, west once then took c9, south took c1
+    r = await client.get("/api/live", headers={"X-Switchboard-Assertion": "alice"})
+    assert r.status_code == 200, r.text
+    seen = {s["site"]: (s["overflowed"], s["overflow_received"]) for s in r.json()["sites"]}
+    none = {"total": 0, "closed": 0, "at_capacity": 0, "not_answering": 0}
+    assert seen == {
+        "east": ({**none, "total": 2, "at_capacity": 2}, 0),
+        "west": ({**none, "total": 1, "at_capacity": 1}, 1),
+        "south": (none, 1),
+    }
 
 
 async def test_an_offered_call_stops_counting_when_traffic_never_reports_it(
@@ -330,6 +340,8 @@ async def test_the_live_view_counts_what_the_router_counts(client: httpx.AsyncCl
                 "capacity": 5,
                 "live": 1,
                 "occupancy": 0.2,
+                "overflowed": {"total": 0, "closed": 0, "at_capacity": 0, "not_answering": 0},
+                "overflow_received": 0,
                 "traffic": "site:globex/east",
             },
             {
@@ -338,6 +350,8 @@ async def test_the_live_view_counts_what_the_router_counts(client: httpx.AsyncCl
                 "capacity": 3,
                 "live": 0,
                 "occupancy": 0.0,
+                "overflowed": {"total": 0, "closed": 0, "at_capacity": 0, "not_answering": 0},
+                "overflow_received": 0,
                 "traffic": "site:globex/south",
             },
             {
@@ -346,6 +360,8 @@ async def test_the_live_view_counts_what_the_router_counts(client: httpx.AsyncCl
                 "capacity": 10,
                 "live": 4,
                 "occupancy": 0.4,
+                "overflowed": {"total": 0, "closed": 0, "at_capacity": 0, "not_answering": 0},
+                "overflow_received": 0,
                 "traffic": "site:globex/west",
             },
         ],

@@ -587,10 +587,21 @@ async def test_each_site_shows_its_live_calls_and_links_to_its_traffic(
     rig.ctx.router.occupancy.reported(
         {"call_id": f"w{i}", "customer_id": "globex", "site": "west", "end": None} for i in range(4)
     )
+    # east closed for the day: one call passes it by and west takes it
+    rig.ctx.router.overflows.record(
+        customer_id="globex", skipped=[("east", "closed")], first="west", now=rig.ctx.clock().timestamp()
+    )
     r = await client.get("/sites", headers=as_("alice", htmx=False))
-    cells = re.findall(r'<td data-live="(\d+)">([^<]*)<br><a href="([^"]+)">', r.text)
+    cells = re.findall(
+        r'<td data-live="(\d+)">([^<]*)<br>\s*<span data-overflowed="(\d+)"[^>]*>[^<]*</span>,\s*'
+        r'<span data-overflow-received="(\d+)"[^>]*>[^<]*</span>.*?<a href="([^"]+)">',
+        r.text,
+        re.S,
+    )
     assert cells == [
-        ("0", "0 of 5 (0%)", "/traffic/live?select=site%3Aglobex%2Feast"),
-        ("0", "0 of 3 (0%)", "/traffic/live?select=site%3Aglobex%2Fsouth"),
-        ("4", "4 of 10 (40%)", "/traffic/live?select=site%3Aglobex%2Fwest"),
+        ("0", "0 of 5 (0%)", "1", "0", "/traffic/live?select=site%3Aglobex%2Feast"),
+        ("0", "0 of 3 (0%)", "0", "0", "/traffic/live?select=site%3Aglobex%2Fsouth"),
+        ("4", "4 of 10 (40%)", "0", "1", "/traffic/live?select=site%3Aglobex%2Fwest"),
     ]
+    why = "Calls sent past this site in the last 15 minutes: 1 closed, 0 at capacity, 0 not answering"
+    assert f'title="{why}"' in r.text
