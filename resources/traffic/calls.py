@@ -19,7 +19,7 @@ Decisions beyond the contract's text (README-worthy):
   or final report), so the totals do not depend on the order reports arrive in.
 * Once FINAL is counted the call's times, codes and disposition are frozen: later reports (the CDR
   after the `ended` event, a late `routed`) only fill empty descriptive fields (site, carrier,
-  version, path, ani, uri, destination, account, state, LATA, reason) and add no contribution.
+  version, path, ani, uri, destination, account, class, state, LATA, reason) and add no contribution.
 * A final report classified "answered" by a 2xx code but without an answer time is taken as
   answered at the seizure (so `answered` and the disposition agree; time to answer 0).
 * Times that disagree across reports are clamped: time to answer, ringing time and talk time are
@@ -62,6 +62,7 @@ _DESCRIPTIVE = (
     "carrier",
     "version",
     "account_code",
+    "call_class",
     "origin_state",
     "origin_lata",
     "reason",
@@ -185,6 +186,8 @@ def summary(record: CallRecord) -> dict[str, Any]:
         "sip_code": record.sip_code,
         "q850": record.q850,
         "billable": record.billable,
+        "call_class": record.call_class,
+        "account_code": record.account_code,
         "updated": record.updated_at,
     }
 

@@ -48,7 +48,7 @@ def classify(
 
     `answered`: an answer time is known or an `answered` event was seen. `ring_seconds`: end -
     seizure (None = unknown, treated as 0)."""
-    # 1. blocked by the plan, the network, switch control or a payphone block
+    # 1. blocked by the plan, the network, switch control, a payphone block or the calling policy
     if block:
         return "blocked"
     # 2. answered

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from resources.traffic.model import CallEvent, NumberInfo, Rejection
-from resources.traffic.wire import parse_record
+from resources.traffic.wire import parse_record, unknown_number
 
 log = logging.getLogger("resources.traffic")
 
@@ -232,13 +232,7 @@ class EvapiClient:
             if isinstance(parsed, Rejection):
                 rejections.append(parsed)
             elif self.numbers.get(parsed.number) is None:
-                rejections.append(
-                    _rejection(
-                        "unknown-number",
-                        "dnis",
-                        f"dnis {parsed.number} is not a toll-free number known to traffic",
-                    )
-                )
+                rejections.append(unknown_number(parsed, index=None))
             else:
                 events.append(parsed)
         if rejections:

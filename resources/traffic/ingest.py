@@ -7,9 +7,10 @@ each submitter with its own accepted/duplicate counts — so an answer means "co
 the transaction fails, every submitter of that batch gets the exception (nothing was
 acknowledged) and the writer goes on with the next batch.
 
-`run_ingest(ctx)` (the app lifespan enters it): loads the persisted numbers, follows
-`tollfree.numbers` (publishing `tollfree.numbers-wanted` once subscribed), runs the writer, the
-evapi clients (`settings.evapi_peers`) and the stale-call sweeper.
+`run_ingest(ctx)` (the app lifespan enters it): loads the persisted numbers and lines, follows
+`tollfree.numbers` and `outbound.lines` (publishing `tollfree.numbers-wanted` and
+`outbound.lines-wanted` once subscribed), runs the writer, the evapi clients
+(`settings.evapi_peers`) and the stale-call sweeper.
 """
 
 from __future__ import annotations
@@ -33,15 +34,28 @@ from resources.kit.follow import follow
 from resources.traffic.calls import summary
 from resources.traffic.evapi import EvapiClient, parse_peers
 from resources.traffic.model import CallEvent, Key, Rejection
-from resources.traffic.numbers import NumberDirectory, PayloadError, parse_payload
+from resources.traffic.numbers import NumberDirectory, PayloadError, parse_lines_payload, parse_payload
 from resources.traffic.settings import TrafficSettings
-from resources.traffic.store import BatchResult, apply_batch, close_stale_calls, load_numbers, save_numbers
+from resources.traffic.store import (
+    BatchResult,
+    apply_batch,
+    close_stale_calls,
+    load_lines,
+    load_numbers,
+    save_lines,
+    save_numbers,
+)
 
 log = logging.getLogger("resources.traffic")
 
 DELTA = "traffic.delta"
 NUMBERS = "tollfree.numbers"
 NUMBERS_WANTED = "tollfree.numbers-wanted"
+LINES = (
+    "outbound.lines"  # the outbound resource's calling lines: {"lines": [{number, customer_id, resellers}]}
+)
+LINES_WANTED = "outbound.lines-wanted"
+WANTED = (NUMBERS_WANTED, LINES_WANTED)  # asked for once subscribed (again after a broken subscription)
 SWEEP_INTERVAL = 60.0
 RECENT_REJECTIONS = 50
 ATTEMPTS = 3  # a PostgreSQL deadlock / serialization failure is retried this many times in all
@@ -339,27 +353,50 @@ async def apply_numbers(ctx: Any, payload: Any) -> bool:
     return True
 
 
+async def apply_lines(ctx: Any, payload: Any) -> bool:
+    """An `outbound.lines` payload: replace the directory's lines and persist them; False when
+    they are the current lines already (nothing written)."""
+    lines = parse_lines_payload(payload)
+    directory: NumberDirectory = ctx.numbers
+    if directory.same_lines_as(lines):
+        return False
+    directory.replace_lines(lines)
+    async with unit_of_work(ctx.maker, write=True) as session:
+        await save_lines(session, lines)
+    return True
+
+
+async def _ask(ctx: Any) -> None:
+    """Ask toll-free and outbound for their current pictures."""
+    for topic in WANTED:
+        await ctx.bus.publish(topic, {})
+
+
 def _follow_numbers(ctx: Any, subscribed: asyncio.Event) -> Coroutine[Any, Any, None]:
-    """Follow `tollfree.numbers`; after a broken subscription, resubscribe and ask again."""
+    """Follow `tollfree.numbers` and `outbound.lines`; after a broken subscription, resubscribe
+    and ask again."""
 
     async def on_subscribed(first_time: bool) -> None:
         if not first_time:
-            await ctx.bus.publish(NUMBERS_WANTED, {})
+            await _ask(ctx)
 
     async def on_event(event: Event) -> None:
         try:
-            await apply_numbers(ctx, event.payload)
+            if event.topic == LINES:
+                await apply_lines(ctx, event.payload)
+            else:
+                await apply_numbers(ctx, event.payload)
         except PayloadError as exc:
-            log.warning("traffic: ignored a %s payload: %s", NUMBERS, exc)
+            log.warning("traffic: ignored a %s payload: %s", event.topic, exc)
 
     return follow(
         ctx.bus,
-        (NUMBERS,),
+        (NUMBERS, LINES),
         on_event=on_event,
         on_subscribed=on_subscribed,
         subscribed=subscribed,
         log=log,
-        what=f"traffic: {NUMBERS}",
+        what=f"traffic: {NUMBERS}, {LINES}",
     )
 
 
@@ -377,11 +414,14 @@ async def _load_numbers(ctx: Any) -> None:
     try:
         async with unit_of_work(ctx.maker, write=False) as session:
             numbers, sites = await load_numbers(session)
+            lines = await load_lines(session)
     except Exception:
-        log.exception("traffic: loading the persisted numbers failed")
+        log.exception("traffic: loading the persisted numbers and lines failed")
         return
     if numbers or sites:
         ctx.numbers.replace(numbers, sites)
+    if lines:
+        ctx.numbers.replace_lines(lines)
 
 
 async def _stop(tasks: Sequence[asyncio.Task[Any]]) -> None:
@@ -400,7 +440,7 @@ async def run_ingest(ctx: Any) -> AsyncIterator[None]:
     follower = [asyncio.create_task(_follow_numbers(ctx, subscribed), name="traffic-numbers")]
     try:
         await subscribed.wait()
-        await ctx.bus.publish(NUMBERS_WANTED, {})
+        await _ask(ctx)
         async with ingestor.running():
             tasks = [asyncio.create_task(_sweeper(ingestor), name="traffic-sweeper")]
             for peer in peers:

@@ -19,7 +19,7 @@ Disposition = Literal[
     "no_answer",  # "didn't answer": rang > 24 s, or 408/480 from the destination
     "busy",  # 486/600 user busy
     "all_trunks_busy",  # 503 / Q.850 34: the site is full
-    "blocked",  # by the routing plan, network reject, switch control or payphone block
+    "blocked",  # by the routing plan, network reject, switch control, payphone block or call policy
     "failed",  # anything else (5xx, timeouts, lost events)
 ]
 DISPOSITIONS: tuple[Disposition, ...] = (
@@ -32,7 +32,8 @@ DISPOSITIONS: tuple[Disposition, ...] = (
     "blocked",
     "failed",
 )
-BlockReason = Literal["plan", "network", "switch", "payphone"]
+# "policy": an outbound call the customer's calling policy denied (class not allowed, 403)
+BlockReason = Literal["plan", "network", "switch", "payphone", "policy"]
 
 # Counter fields, in this order everywhere (bus payloads, live slots, bucket columns, ws frames).
 # offered/starts at the seizure second; answered/tta_ms at the answer second; the disposition
@@ -75,7 +76,9 @@ class CallEvent:
     kind: EventKind
     ts: float  # epoch seconds the reported thing happened (routed: seizure; answered; ended/failed/cdr: end)
     element: str  # the reporting network element, from its credential (never from the body)
-    number: str  # the dialled toll-free number, E.164 ("+18005550100")
+    # the dialled toll-free number, E.164 ("+18005550100"); for an outbound call (`outbound`) the
+    # customer's calling line ("+13125550142")
+    number: str
     ani: str | None = None  # caller, E.164
     site: str | None = None  # the customer's site name ("east") the call went to, if a site
     destination: str | None = None  # the SCP's dest: "site:east", "+13125550100", "carrier:0288"
@@ -93,6 +96,8 @@ class CallEvent:
     origin_state: str | None = None
     origin_lata: str | None = None
     reason: str | None = None  # SIP reason phrase / SCP reason text
+    call_class: str | None = None  # outbound: the calling class ("international", "local", …)
+    outbound: bool = False  # the record named a calling `line` (an outbound call), not a `dnis`
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,13 +106,14 @@ class Rejection:
 
     index: int | None  # position in the batch; None = the whole request
     reason: Literal["malformed", "invalid", "unknown-number", "too-large"]
-    field: str  # "body", "callid", "ts", "dnis", …
+    field: str  # "body", "callid", "ts", "dnis", "line", …
     message: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NumberInfo:
-    """Who owns a toll-free number (the toll-free resource's assignment, replicated here)."""
+    """Who owns a toll-free number (the toll-free resource's assignment, replicated here) or an
+    outbound calling line (the outbound resource's `outbound.lines`, replicated here)."""
 
     number: str
     customer_id: str
@@ -169,6 +175,7 @@ class CallRecord:
     origin_state: str | None = None
     origin_lata: str | None = None
     reason: str | None = None
+    call_class: str | None = None  # outbound calls: the calling class
     element: str = ""
     seen: int = 0
     counted: int = 0

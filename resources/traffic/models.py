@@ -7,6 +7,7 @@
   incremented by upserts; `peak_concurrent` raised by `max`.
 * `traffic_numbers`, `traffic_sites`: the toll-free resource's picture, persisted so a restarted
   traffic process knows numbers before toll-free speaks.
+* `traffic_lines`: the outbound resource's calling lines (`outbound.lines`), persisted likewise.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class CallRow(Base):
     origin_state: Mapped[str | None] = mapped_column(String(8))
     origin_lata: Mapped[str | None] = mapped_column(String(8))
     reason: Mapped[str | None] = mapped_column(String(TEXT))
+    call_class: Mapped[str | None] = mapped_column(String(32))  # outbound calls: the calling class
     element: Mapped[str] = mapped_column(String(TEXT))
     seen: Mapped[int] = mapped_column(Integer)
     counted: Mapped[int] = mapped_column(Integer)
@@ -104,3 +106,11 @@ class SiteRow(Base):
     customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     uri: Mapped[str] = mapped_column(String(TEXT))
+
+
+class LineRow(Base):
+    __tablename__ = "traffic_lines"
+
+    number: Mapped[str] = mapped_column(String(16), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    resellers: Mapped[list[str]] = mapped_column(JSON)

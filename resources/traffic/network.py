@@ -19,6 +19,7 @@ element is the caller's subject `element:<name>`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.routing import BaseRoute, Route
@@ -27,13 +28,11 @@ from starlette.types import Receive, Scope, Send
 from resources.kit.asgi import Disconnected, read_body, send_json
 from resources.kit.errors import problem
 from resources.traffic.ingest import IngestClosed, Ingestor
-from resources.traffic.model import Rejection
+from resources.traffic.model import CallEvent, Rejection
 from resources.traffic.numbers import NumberDirectory
-from resources.traffic.wire import BodyError, parse_body
+from resources.traffic.wire import BodyError, parse_body, unknown_number
 
 log = logging.getLogger("resources.traffic")
-
-UNKNOWN_NUMBER = "dnis {number} is not a toll-free number known to traffic"
 
 
 def element_of(scope: Scope) -> str:
@@ -48,21 +47,13 @@ def rejection_json(r: Rejection) -> dict[str, Any]:
 
 
 def _unknown_after_all(
-    count: int, rejections: list[Rejection], unknown: tuple[int, ...], numbers: list[str]
+    events: Sequence[CallEvent], rejections: list[Rejection], unknown: tuple[int, ...]
 ) -> list[Rejection]:
     """Events the store found unknown (the number went away meanwhile) as rejections carrying
     their body index: events are the body's records that were not rejected, in order."""
     rejected = {r.index for r in rejections}
-    indices = [i for i in range(count + len(rejected)) if i not in rejected]
-    return [
-        Rejection(
-            index=indices[i],
-            reason="unknown-number",
-            field="dnis",
-            message=UNKNOWN_NUMBER.format(number=numbers[i]),
-        )
-        for i in unknown
-    ]
+    indices = [i for i in range(len(events) + len(rejected)) if i not in rejected]
+    return [unknown_number(events[i], index=indices[i]) for i in unknown]
 
 
 class EventsEndpoint:
@@ -110,7 +101,7 @@ class EventsEndpoint:
             await problem(503, detail="the records could not be stored; retry")(scope, receive, send)
             return
         if result.unknown:
-            late = _unknown_after_all(len(events), rejections, result.unknown, [e.number for e in events])
+            late = _unknown_after_all(events, rejections, result.unknown)
             ingestor.count_rejected(element, late)
             rejections = sorted([*rejections, *late], key=lambda r: r.index or 0)
             if result.accepted + result.duplicates == 0:

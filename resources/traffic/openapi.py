@@ -48,7 +48,7 @@ class History(BaseModel):
 
 class CallSummary(BaseModel):
     call_id: str
-    number: str
+    number: str = Field(description="The dialled toll-free number, or an outbound call's calling line")
     customer_id: str
     ani: str | None
     site: str | None
@@ -62,6 +62,10 @@ class CallSummary(BaseModel):
     sip_code: int | None
     q850: int | None
     billable: float | None
+    call_class: str | None = Field(
+        description="Outbound calls: the calling class (international, local, …); null otherwise"
+    )
+    account_code: str | None
     updated: float
 
 
@@ -71,7 +75,6 @@ class CallDetail(CallSummary):
     duration: float | None
     block: str | None
     reason: str | None
-    account_code: str | None
     origin_state: str | None
     origin_lata: str | None
     element: str | None
@@ -105,8 +108,11 @@ class HistoryQuery(SelectQuery):
 
 
 class CallQuery(BaseModel):
-    number: str | None = Field(default=None, description="A toll-free number (E.164)")
+    number: str | None = Field(default=None, description="A toll-free number or an outbound line (E.164)")
     disposition: str | None = Field(default=None, description="answered, busy, no-answer, failed, …")
+    class_: str | None = Field(
+        default=None, alias="class", description="Outbound calls of this calling class (international, …)"
+    )
     from_: str | None = Field(default=None, alias="from", description=MOMENT)
     to: str | None = Field(default=None, description=MOMENT + " (a date includes that day)")
     limit: int | None = Field(default=None, ge=1, le=MAX_LIMIT, description="Rows per page (default 50)")

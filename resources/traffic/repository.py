@@ -90,6 +90,7 @@ def _calls_query(
     f: Filter,
     *,
     disposition: str | None,
+    call_class: str | None,
     start: datetime | None,
     end: datetime | None,
 ) -> Select[Any]:
@@ -99,6 +100,8 @@ def _calls_query(
         query = query.where(CallRow.disposition.is_(None))
     elif disposition is not None:
         query = query.where(CallRow.disposition == disposition)
+    if call_class is not None:
+        query = query.where(CallRow.call_class == call_class)
     if start is not None:
         query = query.where(CallRow.start >= start)
     if end is not None:
@@ -111,17 +114,18 @@ async def calls(
     *,
     filter: Filter,
     disposition: str | None = None,
+    call_class: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
     limit: int,
     before: tuple[datetime, str] | None = None,
 ) -> list[CallRecord]:
     """Calls by seizure, newest first (ties by call id, descending). `disposition` "open" = not
-    ended yet; `start`/`end` bound the seizure; `before` = (start, call_id) of the last row of the
-    previous page (keyset paging)."""
+    ended yet; `call_class` = outbound calls of that calling class; `start`/`end` bound the
+    seizure; `before` = (start, call_id) of the last row of the previous page (keyset paging)."""
     if filter.empty:
         return []
-    query = _calls_query(filter, disposition=disposition, start=start, end=end)
+    query = _calls_query(filter, disposition=disposition, call_class=call_class, start=start, end=end)
     if before is not None:
         at, call_id = before
         query = query.where(or_(CallRow.start < at, and_(CallRow.start == at, CallRow.call_id < call_id)))

@@ -18,10 +18,17 @@ from typing import Any
 
 from resources.kit.errors import ValidationFailed
 from resources.traffic.model import DISPOSITIONS, FIELDS, CallRecord
+from resources.traffic.wire import normalise_line
 
 TFN_RE = re.compile(r"^\+1(800|833|844|855|866|877|888)\d{7}$")
 CUSTOMER_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 SITE_RE = re.compile(r"^[a-z0-9-]{1,32}$")
+CLASS_RE = re.compile(r"^[a-z][a-z-]{0,31}$")
+# The outbound resource's calling classes (offered in the calls page's filter; any token is accepted)
+CALL_CLASSES = (
+    "emergency", "operator", "directory", "service", "toll-free", "premium", "local", "long-distance",
+    "international",
+)  # fmt: skip
 PLAIN_NUMBER_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
 MAX_RANGE = timedelta(days=31)
 MAX_LIMIT = 500
@@ -55,7 +62,7 @@ def parse_selection(value: str | None, *, field: str = "select") -> str:
     if kind == "customer" and CUSTOMER_RE.match(rest):
         return text
     if kind == "number":
-        return f"number:{parse_number(rest, field=field)}"
+        return f"number:{parse_number(rest, field=field)}"  # a toll-free number or an outbound line
     if kind == "site":
         customer, _, name = rest.partition("/")
         if CUSTOMER_RE.match(customer) and SITE_RE.match(name):
@@ -67,15 +74,29 @@ def parse_selection(value: str | None, *, field: str = "select") -> str:
 
 
 def parse_number(value: str | None, *, field: str = "number") -> str:
-    """A toll-free number as E.164: `+18005550100`, `18005550100` or `8005550100`."""
+    """A toll-free number or an outbound calling line as E.164: `+18005550100`, `18005550100`
+    or `8005550100`; a line outside North America as `+` and 8 to 15 digits."""
     raw = (value or "").strip().replace("-", "").replace(" ", "")
     digits = raw.removeprefix("+")
     if len(digits) == 10 and digits.isdigit():
         digits = "1" + digits
     number = "+" + digits
-    if not TFN_RE.match(number):
-        raise fail(field, "Enter a toll-free number like +18005550100.")
-    return number
+    if TFN_RE.match(number):
+        return number
+    line = normalise_line(number)
+    if line is None:
+        raise fail(field, "Enter a toll-free number like +18005550100 or a line like +13125550142.")
+    return line
+
+
+def parse_call_class(value: str | None, *, field: str = "class") -> str | None:
+    """An outbound calling class token (`international`, `long-distance`, …); empty = any."""
+    text = (value or "").strip()
+    if not text or text == "any":
+        return None
+    if not CLASS_RE.match(text):
+        raise fail(field, f"Give a calling class like {', '.join(CALL_CLASSES[-3:])}.")
+    return text
 
 
 # --- times ---------------------------------------------------------------------------------------
@@ -206,7 +227,6 @@ def call_detail_json(record: CallRecord, summary: Mapping[str, Any]) -> dict[str
         "duration": record.duration,
         "block": record.block,
         "reason": record.reason,
-        "account_code": record.account_code,
         "origin_state": record.origin_state,
         "origin_lata": record.origin_lata,
         "element": record.element,
@@ -221,7 +241,7 @@ def vector_json(vector: Sequence[int], derived: Mapping[str, float | None]) -> d
 CALL_CSV_COLUMNS = (
     "call_id", "number", "customer_id", "ani", "site", "destination", "uri", "carrier", "version",
     "path", "start", "answer", "end", "duration", "billable", "disposition", "sip_code", "q850",
-    "block", "reason", "account_code", "origin_state", "origin_lata", "element",
+    "block", "reason", "account_code", "origin_state", "origin_lata", "element", "call_class",
 )  # fmt: skip
 
 
@@ -251,7 +271,7 @@ def call_csv_row(record: CallRecord) -> list[Any]:
         record.destination, record.uri, record.carrier, record.version, " ".join(record.path),
         iso(record.start), iso(record.answer), iso(record.end), record.duration, record.billable,
         record.disposition, record.sip_code, record.q850, record.block, record.reason,
-        record.account_code, record.origin_state, record.origin_lata, record.element,
+        record.account_code, record.origin_state, record.origin_lata, record.element, record.call_class,
     ]  # fmt: skip
 
 
@@ -260,8 +280,9 @@ def call_csv_row(record: CallRecord) -> list[Any]:
 
 @dataclass(frozen=True, kw_only=True)
 class CallQuery:
-    number: str | None = None
+    number: str | None = None  # a toll-free number or an outbound line
     disposition: str | None = None  # a DISPOSITIONS value, "open", or None = any
+    call_class: str | None = None  # outbound calls of this calling class; None = any call
     start: datetime | None = None  # seizure ≥ start
     end: datetime | None = None  # seizure < end
     limit: int = DEFAULT_LIMIT
@@ -277,11 +298,13 @@ def _collect(errors: list[dict[str, str]], parse: Any, *args: Any, **kw: Any) ->
 
 
 def parse_call_query(params: Mapping[str, str], *, epoch: bool = False) -> CallQuery:
-    """`number`, `disposition`, `from`, `to` (a date `to` includes that day), `limit`, `before`."""
+    """`number`, `disposition`, `class`, `from`, `to` (a date `to` includes that day), `limit`,
+    `before`."""
     errors: list[dict[str, str]] = []
     raw_number = (params.get("number") or "").strip()
     number = _collect(errors, parse_number, raw_number) if raw_number else None
     disposition = _collect(errors, parse_disposition, params.get("disposition"))
+    call_class = _collect(errors, parse_call_class, params.get("class"))
     start = _collect(errors, parse_moment, params.get("from"), field="from", epoch=epoch)
     end = _collect(errors, parse_moment, params.get("to"), field="to", end_of_day=True, epoch=epoch)
     limit = _collect(errors, parse_limit, params.get("limit"))
@@ -290,7 +313,15 @@ def parse_call_query(params: Mapping[str, str], *, epoch: bool = False) -> CallQ
         errors.append({"field": "to", "message": "The end must be after the start."})
     if errors:
         raise ValidationFailed(errors)
-    return CallQuery(number=number, disposition=disposition, start=start, end=end, limit=limit, before=before)
+    return CallQuery(
+        number=number,
+        disposition=disposition,
+        call_class=call_class,
+        start=start,
+        end=end,
+        limit=limit,
+        before=before,
+    )
 
 
 def parse_history_query(params: Mapping[str, str], *, today: date, epoch: bool = False) -> tuple[str, Period]:

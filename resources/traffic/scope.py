@@ -5,8 +5,9 @@ distinct view's frame once however many viewers watch it.
 * provider staff: every key;
 * reseller staff: keys whose number's reseller chain contains `caller.org_id`;
 * customer users: keys of `caller.customer_id`;
-* in every case, when `traffic:view` is scoped, only the keys of its numbers (`+1800…`) and of
-  its sites (`site:<name>`: every key at that site, e.g. a customer's call-center agents);
+* in every case, when `traffic:view` is scoped, only the keys of its numbers (`+1800…`, or an
+  outbound calling line `+1312…`: a line is a number here) and of its sites (`site:<name>`: every
+  key at that site, e.g. a customer's call-center agents);
 * anyone else (no `traffic:view`, another kind of caller): None, i.e. nothing.
 """
 
@@ -34,6 +35,10 @@ class Directory(Protocol):
     def get(self, number: str) -> NumberInfo | None: ...
 
     def all(self) -> Sequence[NumberInfo]: ...
+
+    def lines(self) -> Sequence[NumberInfo]: ...
+
+    def is_line(self, number: str) -> bool: ...
 
     def sites_of(self, customer_id: str) -> Sequence[SiteInfo]: ...
 
@@ -132,7 +137,15 @@ class ViewScope:
         return self.numbers is None or bool(self.numbers) or name in self.sites
 
     def visible_numbers(self) -> list[NumberInfo]:
-        return [i for i in self.directory.all() if self.contains(Key(i.customer_id, i.number, "", ""))]
+        """The toll-free numbers, then the outbound lines, this scope reaches (a number that is
+        both counts as the toll-free number, like `Directory.get`)."""
+        if self.numbers is not None:  # scoped: look up just its own numbers
+            found = [i for n in sorted(self.numbers) if (i := self.directory.get(n)) is not None]
+            owned = sorted(found, key=lambda i: (self.directory.is_line(i.number), i.number))
+        else:
+            lines = [i for i in self.directory.lines() if self.directory.is_line(i.number)]
+            owned = [*self.directory.all(), *lines]
+        return [i for i in owned if self.contains(Key(i.customer_id, i.number, "", ""))]
 
     def _all(self) -> Selection:
         label = {"provider": "All traffic", "reseller": "All your customers' traffic"}
@@ -144,7 +157,8 @@ class ViewScope:
         )
 
     def _number(self, number: str) -> Selection:
-        return Selection(value=f"number:{number}", label=f"Number {number}", number=number)
+        label = f"Line {number}" if self.directory.is_line(number) else f"Number {number}"
+        return Selection(value=f"number:{number}", label=label, number=number)
 
     def _site(self, customer_id: str, name: str) -> Selection:
         label = f"Site {name} ({customer_id})" if self.staff else f"Site {name}"

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from resources.traffic.buckets import bucket_increments
 from resources.traffic.calls import close_stale, merge
 from resources.traffic.model import FIELDS, CallEvent, CallRecord, Contribution, Key, NumberInfo, SiteInfo
-from resources.traffic.models import NumberRow, SiteRow, bucket_table, call_table
+from resources.traffic.models import LineRow, NumberRow, SiteRow, bucket_table, call_table
 from resources.traffic.numbers import NumberDirectory
 
 CHUNK = 500  # call ids per SELECT … IN (…)
@@ -82,6 +82,7 @@ def record_row(record: CallRecord) -> dict[str, Any]:
         "origin_state": record.origin_state,
         "origin_lata": record.origin_lata,
         "reason": record.reason,
+        "call_class": record.call_class,
         "element": record.element,
         "seen": record.seen,
         "counted": record.counted,
@@ -119,6 +120,7 @@ def row_record(row: Mapping[Any, Any]) -> CallRecord:
         origin_state=row["origin_state"],
         origin_lata=row["origin_lata"],
         reason=row["reason"],
+        call_class=row["call_class"],
         element=row["element"],
         seen=row["seen"],
         counted=row["counted"],
@@ -387,3 +389,23 @@ async def load_numbers(session: AsyncSession) -> tuple[list[NumberInfo], list[Si
         ).scalars()
     ]
     return numbers, sites
+
+
+async def save_lines(session: AsyncSession, lines: Sequence[NumberInfo]) -> None:
+    """Replace the persisted outbound lines with these."""
+    await session.execute(delete(LineRow))
+    if lines:
+        await session.execute(
+            insert(LineRow),
+            [
+                {"number": n.number, "customer_id": n.customer_id, "resellers": list(n.resellers)}
+                for n in lines
+            ],
+        )
+
+
+async def load_lines(session: AsyncSession) -> list[NumberInfo]:
+    return [
+        NumberInfo(number=r.number, customer_id=r.customer_id, resellers=tuple(r.resellers or ()))
+        for r in (await session.execute(select(LineRow).order_by(LineRow.number))).scalars()
+    ]

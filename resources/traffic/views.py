@@ -24,6 +24,7 @@ from resources.traffic import service
 from resources.traffic.model import DISPOSITIONS
 from resources.traffic.routes import csv_response, ctx_of, params_of
 from resources.traffic.schemas import (
+    CALL_CLASSES,
     DISPOSITION_WORDS,
     parse_call_query,
     parse_history_query,
@@ -47,7 +48,7 @@ HISTORY = "traffic/history.html"
 CALLS = "traffic/calls.html"
 UI = {
     "when": when, "pct": pct, "secs": secs, "words": DISPOSITION_WORDS, "dispositions": DISPOSITIONS,
-    "quote": lambda s: quote(s, safe=""),
+    "classes": CALL_CLASSES, "quote": lambda s: quote(s, safe=""),
 }  # fmt: skip
 
 
@@ -131,7 +132,7 @@ async def calls_page(request: Request) -> Response:
     ctx, caller = ctx_of(request), caller_of(request)
     params = params_of(request)
     params.pop("limit", None)  # pages of DEFAULT_LIMIT (the API takes a limit)
-    form = {k: params.get(k, "").strip() for k in ("number", "disposition", "from", "to")}
+    form = {k: params.get(k, "").strip() for k in ("number", "disposition", "class", "from", "to")}
     visible = service.choices(caller=caller, numbers=ctx.numbers)
     context: dict[str, Any] = {
         "form": form, "errors": {}, "error_list": [], "page": None, "next_url": None, "csv_url": None,
@@ -168,7 +169,9 @@ async def call_page(request: Request) -> Response:
         record = await service.get_call(
             session, caller=caller_of(request), numbers=ctx.numbers, call_id=call_id
         )
-    return render(request, "traffic/call.html", f"Call {call_id}", {"call": record})
+    # an outbound call's number is the customer's calling line, not a toll-free number
+    outbound = record.call_class is not None or ctx.numbers.is_line(record.number)
+    return render(request, "traffic/call.html", f"Call {call_id}", {"call": record, "outbound": outbound})
 
 
 # --- ingest --------------------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 One record is a JSON object: our own shape (`type`, `callid`, `dnis`, `ts`, …), a Kamailio acc_json
 CDR (`start_time`, `end_time`, `duration` plus `cdr_extra` fields) or an acc_json transaction record
-(`method`, `sip_code`, `time`, …). Numbers may be JSON numbers or numeric strings (Kamailio's
-pseudo-variables are strings); an empty string is the same as an absent field; unknown fields are
-ignored. Pure: no I/O; `parse_record` never raises on any JSON value, `parse_body` raises only
-BodyError (the whole request is unusable).
+(`method`, `sip_code`, `time`, …). A toll-free call names the dialled number (`dnis`); an outbound
+call (one the customer's users dial out) names the calling `line` instead, with its calling
+`class` and `account` code, and `dest` the dialled number. Numbers may be JSON numbers or numeric
+strings (Kamailio's pseudo-variables are strings); an empty string is the same as an absent field;
+unknown fields are ignored. Pure: no I/O; `parse_record` never raises on any JSON value,
+`parse_body` raises only BodyError (the whole request is unusable).
 
 Beyond the contract's table:
 * `ts` absent: a final report with `end` uses it, a `routed` one its `start`, an `answered` one its
@@ -13,6 +15,8 @@ Beyond the contract's table:
 * An acc_json CDR with `sip_code` >= 300 or `block` set takes `start_time` as the seizure only,
   not as an answer (Kamailio writes the dialog's creation time there for a failed call).
 * Within one record, start <= answer <= end is required.
+* `line` and `dnis` exclude each other; `class` needs `line`. The number looked up (and counted)
+  for an outbound call is its line.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ MAX_PATH = 64  # nodes in a decision path
 MAX_TS = 253_402_300_800.0  # 10000-01-01T00:00:00Z
 MAX_VERSION = 2_147_483_647
 FINAL_KINDS = frozenset({"ended", "failed", "cdr"})
-BLOCKS: tuple[BlockReason, ...] = ("plan", "network", "switch", "payphone")
+BLOCKS: tuple[BlockReason, ...] = ("plan", "network", "switch", "payphone", "policy")
 
 NOT_JSON = "the body is not valid JSON"
 NOT_RECORDS = "the body must be a JSON object or an array of objects"
@@ -44,10 +48,15 @@ _CARRIER = re.compile(r"[0-9]{4}")
 _STATE = re.compile(r"[A-Za-z]{2}")
 _LATA = re.compile(r"[0-9]{3}")
 _PATH_SPLIT = re.compile(r"[,;]")
+_NANP_LINE = re.compile(r"(?:\+1|1)?([2-9][0-9]{9})")
+_E164_LINE = re.compile(r"\+[1-9][0-9]{7,14}")
+_CLASS = re.compile(r"[a-z][a-z-]{0,31}")
 
 _KINDS_TEXT = "routed, answered, ended, failed or cdr"
 _TIME_TEXT = "epoch seconds (like 1709542800.25) or ISO 8601 with an offset (like 2024-03-04T09:00:00Z)"
 _DNIS_TEXT = "a North American number like +18005550100, 18005550100 or 8005550100"
+_LINE_TEXT = "a phone number in E.164 like +13125550142 (or a North American 3125550142 or 13125550142)"
+_CLASS_TEXT = "a calling class like international, long-distance or local (lowercase letters and -)"
 
 
 class BodyError(Exception):
@@ -100,17 +109,20 @@ def parse_body(
         if isinstance(result, Rejection):
             rejections.append(dataclasses.replace(result, index=index))
         elif numbers(result.number) is None:
-            rejections.append(
-                Rejection(
-                    index=index,
-                    reason="unknown-number",
-                    field="dnis",
-                    message=f"dnis {result.number} is not a toll-free number known to traffic",
-                )
-            )
+            rejections.append(unknown_number(result, index=index))
         else:
             events.append(result)
     return events, rejections
+
+
+def unknown_number(event: CallEvent, *, index: int | None) -> Rejection:
+    """The `unknown-number` rejection of an event whose number (dnis, or an outbound call's
+    line) traffic does not know."""
+    if event.outbound:
+        field, message = "line", f"line {event.number} is not a number or line known to traffic"
+    else:
+        field, message = "dnis", f"dnis {event.number} is not a toll-free number known to traffic"
+    return Rejection(index=index, reason="unknown-number", field=field, message=message)
 
 
 def parse_record(obj: Any, *, element: str, now: float) -> CallEvent | Rejection:
@@ -135,7 +147,8 @@ def _parse(obj: dict[str, Any], *, element: str, now: float) -> CallEvent:
     call_id = _text(obj, "callid", "call_id")
     if call_id is None:
         raise _Invalid("callid", "callid is required: a string of 1 to 256 characters")
-    number = _dnis(obj)
+    number, outbound = _number_of(obj)
+    call_class = _call_class(obj, outbound)
     ani_name, ani_raw = _pick(obj, "ani")
     ok, ani = normalise_ani(ani_raw)
     if not ok:
@@ -151,7 +164,7 @@ def _parse(obj: dict[str, Any], *, element: str, now: float) -> CallEvent:
     sip_code = _integer_field(obj, ("sip_code", "code"), 100, 699, "a SIP status code from 100 to 699")
     q850 = _integer_field(obj, ("q850",), 0, 127, "a Q.850 cause from 0 to 127")
     block = _block(obj)
-    reason = _text(obj, "sip_reason", "reason")
+    reason = _text(obj, "reason", "sip_reason")  # the switch's own text over a reply's standard phrase
     account = _text(obj, "account")
     state = _matching(obj, ("state",), _STATE, "a 2-letter state code like IL")
     lata = _matching(obj, ("lata",), _LATA, "a 3-digit LATA like 358")
@@ -202,6 +215,8 @@ def _parse(obj: dict[str, Any], *, element: str, now: float) -> CallEvent:
         origin_state=state.upper() if state is not None else None,
         origin_lata=lata,
         reason=reason,
+        call_class=call_class,
+        outbound=outbound,
     )
 
 
@@ -260,14 +275,58 @@ def _matching(obj: dict[str, Any], names: tuple[str, ...], pattern: re.Pattern[s
     return value
 
 
-def _dnis(obj: dict[str, Any]) -> str:
-    name, raw = _pick(obj, "dnis", "number")
-    if raw is None:
-        raise _Invalid("dnis", f"dnis is required: the dialled toll-free number, {_DNIS_TEXT}")
-    number = normalise_dnis(raw)
+def _number_of(obj: dict[str, Any]) -> tuple[str, bool]:
+    """(the number the call is counted under, outbound): the dialled toll-free `dnis`, or the
+    calling `line` of an outbound call."""
+    line_name, line_raw = _pick(obj, "line")
+    dnis_name, dnis_raw = _pick(obj, "dnis", "number")
+    if line_raw is not None:
+        if dnis_raw is not None:
+            raise _Invalid(
+                line_name,
+                f"{line_name} (an outbound call's calling line) and {dnis_name} (a toll-free call's "
+                "dialled number) exclude each other: send one of them",
+            )
+        line = normalise_line(line_raw)
+        if line is None:
+            raise _Invalid(line_name, f"{line_name} must be {_LINE_TEXT}")
+        return line, True
+    if dnis_raw is None:
+        raise _Invalid(
+            "dnis",
+            f"dnis is required: the dialled toll-free number, {_DNIS_TEXT} "
+            "(or, for an outbound call, line: the calling line)",
+        )
+    number = normalise_dnis(dnis_raw)
     if number is None:
-        raise _Invalid(name, f"{name} must be {_DNIS_TEXT}")
-    return number
+        raise _Invalid(dnis_name, f"{dnis_name} must be {_DNIS_TEXT}")
+    return number, False
+
+
+def normalise_line(value: Any) -> str | None:
+    """A calling line as E.164: NANP `+13125550142`, `13125550142` or `3125550142` → `+1…`;
+    elsewhere `+` and 8 to 15 digits; None when it is neither."""
+    if not isinstance(value, str):
+        return None
+    match = _NANP_LINE.fullmatch(value)
+    if match:
+        return "+1" + match.group(1)
+    if value.startswith("+1") or not _E164_LINE.fullmatch(value):
+        return None  # +1 is NANP (matched above) or nothing
+    return value
+
+
+def _call_class(obj: dict[str, Any], outbound: bool) -> str | None:
+    name, value = _pick(obj, "class")
+    if value is None:
+        return None
+    if not outbound:
+        raise _Invalid(
+            name, f"{name} is the calling class of an outbound call: it needs line, the calling line"
+        )
+    if not isinstance(value, str) or not _CLASS.fullmatch(value):
+        raise _Invalid(name, f"{name} must be {_CLASS_TEXT}")
+    return value
 
 
 def _block(obj: dict[str, Any]) -> BlockReason | None:
@@ -276,7 +335,7 @@ def _block(obj: dict[str, Any]) -> BlockReason | None:
         return None
     if isinstance(value, str) and value in BLOCKS:
         return value
-    raise _Invalid(name, f"{name} must be one of plan, network, switch or payphone")
+    raise _Invalid(name, f"{name} must be one of plan, network, switch, payphone or policy")
 
 
 def _path(obj: dict[str, Any]) -> tuple[str, ...]:

@@ -375,6 +375,8 @@ def test_summary_keys_and_values() -> None:
         "sip_code": 200,
         "q850": 16,
         "billable": 60,
+        "call_class": None,
+        "account_code": None,
         "updated": T0 + 76.2,
     }
     open_call, _, _ = merge(None, event("routed", 5.0), INFO, now=T0 + 5)

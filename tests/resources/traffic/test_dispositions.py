@@ -18,7 +18,7 @@ def run(
     return classify(answered=answered, sip_code=sip_code, q850=q850, block=block, ring_seconds=ring_seconds)
 
 
-@pytest.mark.parametrize("block", ["plan", "network", "switch", "payphone"])
+@pytest.mark.parametrize("block", ["plan", "network", "switch", "payphone", "policy"])
 def test_rule_1_block_wins_over_everything(block: str) -> None:
     assert run(block=block) == "blocked"
     assert run(block=block, answered=True, sip_code=200) == "blocked"

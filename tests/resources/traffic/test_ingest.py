@@ -1,6 +1,7 @@
 """The ingest writer on a real SQLite file: group commit, answers only after commit (durable),
 `traffic.delta` after each commit, errors fail exactly the batch's submitters, the sweeper, the
-stats, and `run_ingest` (numbers replica, `tollfree.numbers-wanted`)."""
+stats, `run_ingest` (numbers and lines replicas, `tollfree.numbers-wanted`,
+`outbound.lines-wanted`) and outbound CDRs counted under their calling line."""
 
 from __future__ import annotations
 
@@ -31,11 +32,20 @@ from traffic_store_support import (
 )
 
 from resources.kit.db import create_engine, create_sessionmaker, unit_of_work
-from resources.traffic.ingest import DELTA, IngestClosed, Ingestor, IngestResult, run_ingest
-from resources.traffic.model import Rejection
+from resources.traffic.ingest import (
+    DELTA,
+    LINES,
+    LINES_WANTED,
+    IngestClosed,
+    Ingestor,
+    IngestResult,
+    run_ingest,
+)
+from resources.traffic.model import CallEvent, NumberInfo, Rejection
 from resources.traffic.numbers import NumberDirectory
 from resources.traffic.settings import TrafficSettings
-from resources.traffic.store import load_numbers, save_numbers
+from resources.traffic.store import load_lines, load_numbers, save_lines, save_numbers
+from resources.traffic.wire import parse_record
 
 __all__ = ["db"]
 
@@ -118,6 +128,8 @@ async def test_the_delta_is_published_after_the_commit(rig: Rig) -> None:
             "sip_code": 200,
             "q850": 16,
             "billable": 60,
+            "call_class": None,
+            "account_code": None,
             "updated": T0 + 100,
         }
     ]
@@ -297,7 +309,10 @@ async def test_run_ingest_replicates_numbers(tmp_path: Path, db: Db) -> None:
     async with run_ingest(ctx):
         # the persisted picture first, then toll-free was asked for the current one
         assert [n.number for n in numbers.all()] == [INITECH]
-        assert [(e.topic, e.payload) for e in r.bus.published] == [("tollfree.numbers-wanted", {})]
+        assert [(e.topic, e.payload) for e in r.bus.published] == [
+            ("tollfree.numbers-wanted", {}),
+            ("outbound.lines-wanted", {}),
+        ]
         await r.bus.publish(
             "tollfree.numbers",
             {
@@ -338,3 +353,107 @@ async def test_a_deadlock_is_retried(rig: Rig, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(ingest_module, "apply_batch", flaky)
     assert await rig.ingestor.submit([ev("c1", "routed", T0)]) == IngestResult(1, 0)
     assert (len(calls), rig.ingestor.errors, rig.ingestor.batches) == (2, 0, 1)
+
+
+# --- outbound lines -------------------------------------------------------------------------------
+
+LINE = "+13125550142"
+LINE_2 = "+442079460000"
+GLOBEX_LINE = NumberInfo(number=LINE, customer_id="globex")
+HOOLI_LINE = NumberInfo(number=LINE_2, customer_id="hooli", resellers=("acme",))
+OUTBOUND_CDR = {
+    "start_time": str(T0 + 10),
+    "end_time": str(T0 + 70.5),
+    "duration": "60.500",
+    "callid": "out-1",
+    "line": "3125550142",
+    "class": "international",
+    "account": "1001",
+    "dest": "+442079460000",
+    "sip_code": "200",
+}
+
+
+def lines_payload(*lines: NumberInfo) -> dict[str, Any]:
+    return {
+        "lines": [
+            {"number": n.number, "customer_id": n.customer_id, "resellers": list(n.resellers)} for n in lines
+        ]
+    }
+
+
+async def test_run_ingest_replicates_lines(tmp_path: Path, db: Db) -> None:
+    async with unit_of_work(db.maker, write=True) as session:
+        await save_numbers(session, [NUMBERS[0]], [])
+        await save_lines(session, [HOOLI_LINE])
+    r = make_rig(tmp_path, db)
+    numbers = NumberDirectory()
+    r.ingestor.numbers = numbers
+    ctx = Ctx(settings=r.settings, maker=db.maker, bus=r.bus, numbers=numbers, ingestor=r.ingestor)
+    async with run_ingest(ctx):
+        # a restarted traffic knows the persisted lines before outbound speaks
+        assert (numbers.all(), numbers.lines(), numbers.version) == ([NUMBERS[0]], [HOOLI_LINE], 2)
+        assert LINES_WANTED in [e.topic for e in r.bus.published]
+        await r.bus.publish(LINES, lines_payload(GLOBEX_LINE, HOOLI_LINE))
+        await _until(lambda: len(numbers.lines()) == 2)
+        assert numbers.get(LINE) == GLOBEX_LINE
+        assert numbers.all() == [NUMBERS[0]]  # the toll-free numbers stay
+        await r.bus.publish(LINES, {"lines": [{"number": "nonsense", "customer_id": "x"}]})  # logged, ignored
+        await r.bus.publish(LINES, lines_payload(GLOBEX_LINE, HOOLI_LINE))  # the same: nothing written
+        await asyncio.sleep(0.01)
+        assert (numbers.lines(), numbers.version) == ([GLOBEX_LINE, HOOLI_LINE], 3)
+        event = parse_record(OUTBOUND_CDR, element="kam1", now=T0 + 100)
+        assert isinstance(event, CallEvent)
+        assert await r.ingestor.submit([event]) == IngestResult(1, 0)
+    async with unit_of_work(db.maker, write=False) as session:
+        assert await load_lines(session) == [GLOBEX_LINE, HOOLI_LINE]
+        assert await load_numbers(session) == ([NUMBERS[0]], [])
+    # a reload from the database gets them back
+    again = NumberDirectory()
+    r2 = make_rig(tmp_path, db)
+    r2.ingestor.numbers = again
+    ctx2 = Ctx(settings=r2.settings, maker=db.maker, bus=r2.bus, numbers=again, ingestor=r2.ingestor)
+    async with run_ingest(ctx2):
+        assert (again.lines(), again.get(LINE)) == ([GLOBEX_LINE, HOOLI_LINE], GLOBEX_LINE)
+        assert [(e.topic, e.payload) for e in r2.bus.published] == [
+            ("tollfree.numbers-wanted", {}),
+            ("outbound.lines-wanted", {}),
+        ]
+
+
+async def test_an_outbound_cdr_is_stored_and_counted_under_its_line(tmp_path: Path, db: Db) -> None:
+    r = make_rig(tmp_path, db)
+    r.ingestor.numbers.replace_lines([GLOBEX_LINE])
+    event = parse_record(OUTBOUND_CDR, element="kam1", now=T0 + 100)
+    assert isinstance(event, CallEvent)
+    async with r.ingestor.running():
+        assert await r.ingestor.submit([event]) == IngestResult(1, 0)
+        unknown = parse_record(
+            {**OUTBOUND_CDR, "callid": "out-2", "line": "+13125550199"}, element="k", now=T0
+        )
+        assert isinstance(unknown, CallEvent)
+        assert await r.ingestor.submit([unknown]) == IngestResult(0, 0, unknown=(0,))
+    stored = await call_records(db.maker)
+    assert list(stored) == ["out-1"]
+    call = stored["out-1"]
+    assert (
+        call.number,
+        call.customer_id,
+        call.call_class,
+        call.account_code,
+        call.destination,
+        call.disposition,
+        call.billable,
+        call.key,
+    ) == (LINE, "globex", "international", "1001", "+442079460000", "answered", 61, ("globex", LINE, "", ""))
+    assert await bucket_rows(db.maker) == [
+        {
+            "start": T0,
+            "key": ("globex", LINE, "", ""),
+            "counters": {"offered": 1, "answered": 1, "talk_seconds": 61, "starts": 1, "ends": 1},
+            "peak": 0,
+        }
+    ]
+    [delta] = r.deltas()
+    assert (delta["calls"][0]["call_class"], delta["calls"][0]["account_code"]) == ("international", "1001")
+    assert {tuple(c[:4]) for c in delta["c"]} == {("globex", LINE, "", "")}

@@ -27,15 +27,17 @@ from traffic_store_support import (
 )
 
 from resources.kit.db import unit_of_work
-from resources.traffic.model import CallEvent, Key
+from resources.traffic.model import CallEvent, Key, NumberInfo
 from resources.traffic.models import call_table
 from resources.traffic.numbers import NumberDirectory
 from resources.traffic.store import (
     BatchResult,
     apply_batch,
     close_stale_calls,
+    load_lines,
     load_numbers,
     record_peaks,
+    save_lines,
     save_numbers,
     stale_calls,
 )
@@ -185,6 +187,58 @@ async def test_numbers_round_trip_and_replace(db: Db) -> None:
         assert await load_numbers(session) == ([NUMBERS[2]], [])
 
 
+LINE = NumberInfo(number="+13125550142", customer_id="globex")
+LINE_2 = NumberInfo(number="+442079460000", customer_id="initech", resellers=("acme",))
+
+
+async def _lines_round_trip(d: Db) -> None:
+    async with unit_of_work(d.maker, write=True) as session:
+        await save_numbers(session, list(NUMBERS), list(SITES))
+        await save_lines(session, [LINE, LINE_2])
+    async with unit_of_work(d.maker, write=True) as session:
+        await save_lines(session, [LINE_2])
+    async with unit_of_work(d.maker, write=False) as session:
+        assert await load_lines(session) == [LINE_2]
+        assert await load_numbers(session) == (list(NUMBERS), list(SITES))  # untouched by the lines
+    async with unit_of_work(d.maker, write=True) as session:
+        await save_numbers(session, [], [])
+    async with unit_of_work(d.maker, write=False) as session:
+        assert await load_lines(session) == [LINE_2]  # untouched by the numbers
+
+
+async def _an_outbound_call(d: Db) -> None:
+    numbers = NumberDirectory(NUMBERS, SITES, [LINE])
+    event = ev(
+        "o1", "cdr", T0 + 70, number=LINE.number, start=T0 + 10, answer=T0 + 10, end=T0 + 70, sip_code=200,
+        call_class="international", account_code="1001", destination="+442079460000", outbound=True,
+    )  # fmt: skip
+    result = await apply(d, [event], numbers=numbers)
+    assert result.outcomes == ["accepted"]
+    stored = (await call_records(d.maker))["o1"]
+    assert stored == result.calls[0]
+    assert (stored.call_class, stored.account_code, stored.key) == (
+        "international",
+        "1001",
+        Key("globex", LINE.number, "", ""),
+    )
+    assert await bucket_rows(d.maker) == [
+        {
+            "start": T0,
+            "key": ("globex", LINE.number, "", ""),
+            "counters": {"offered": 1, "answered": 1, "talk_seconds": 60, "starts": 1, "ends": 1},
+            "peak": 0,
+        }
+    ]
+
+
+async def test_lines_round_trip_apart_from_the_numbers(db: Db) -> None:
+    await _lines_round_trip(db)
+
+
+async def test_an_outbound_call_keeps_its_class_and_counts_under_its_line(db: Db) -> None:
+    await _an_outbound_call(db)
+
+
 async def test_stale_calls_are_closed_as_failed(db: Db) -> None:
     await apply(db, [ev("old", "routed", T0), ev("young", "routed", T0 + 1000)])
     await apply(db, full_call("done", T0))
@@ -265,3 +319,8 @@ async def test_postgresql_concurrent_overlapping_batches_count_exactly(pg: Db) -
     stored = await call_records(pg.maker)
     assert len(stored) == calls
     assert {(c.seen, c.counted, c.disposition) for c in stored.values()} == {(7, 7, "answered")}
+
+
+async def test_postgresql_lines_and_outbound_calls(pg: Db) -> None:
+    await _lines_round_trip(pg)
+    await _an_outbound_call(pg)

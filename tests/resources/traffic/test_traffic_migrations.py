@@ -1,5 +1,6 @@
 """The traffic alembic tree: upgrade to head matches the models exactly on SQLite and on
-PostgreSQL (its own schema), the open-calls partial index exists, and downgrade removes it all."""
+PostgreSQL (its own schema), the open-calls partial index exists, and downgrade removes it all;
+0002 (outbound lines, calls.call_class) upgrades a 0001 database with calls in it and back."""
 
 from __future__ import annotations
 
@@ -18,10 +19,13 @@ from resources.kit.db import create_engine
 from resources.kit.migrate import CONNECTION, alembic_config, upgrade
 from resources.traffic.models import Base
 
+HEAD = "0002"
+
 TABLES = [
     "traffic_alembic_version",
     "traffic_buckets",
     "traffic_calls",
+    "traffic_lines",
     "traffic_numbers",
     "traffic_sites",
 ]
@@ -46,7 +50,7 @@ async def test_sqlite_upgrade_matches_models_and_downgrades(tmp_path: Path) -> N
             sql = (
                 await conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'ix_traffic_calls_open'"))
             ).scalar_one()
-        assert (tables, diffs, version) == (TABLES, [], "0001")
+        assert (tables, diffs, version) == (TABLES, [], HEAD)
         assert sql.endswith("(start) WHERE disposition IS NULL")
         async with engine.connect() as conn:
 
@@ -75,7 +79,7 @@ async def test_postgresql_upgrade_matches_models() -> None:
                     {"s": schema, "i": "ix_traffic_calls_open"},
                 )
             ).scalar_one()
-        assert (tables, diffs, version) == (TABLES, [], "0001")
+        assert (tables, diffs, version) == (TABLES, [], HEAD)
         assert index.endswith("(start) WHERE (disposition IS NULL)")
     finally:
         await engine.dispose()
@@ -83,3 +87,49 @@ async def test_postgresql_upgrade_matches_models() -> None:
         async with cleanup.begin() as conn:
             await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await cleanup.dispose()
+
+
+def _revision(cfg_target: str) -> Any:
+    def run(sync: Connection) -> list[str]:
+        cfg = alembic_config(migrations_dir=TREE, part="traffic", schema=None)
+        cfg.attributes[CONNECTION] = sync
+        if cfg_target.startswith("-"):
+            command.downgrade(cfg, cfg_target[1:])
+        else:
+            command.upgrade(cfg, cfg_target)
+        return sorted(inspect(sync).get_table_names())
+
+    return run
+
+
+async def test_0002_keeps_the_calls_of_0001_and_downgrades_to_it(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    engine = create_engine(url=url, schema=None)
+    insert = text(
+        "INSERT INTO traffic_calls (call_id, customer_id, resellers, number, path, element, seen, counted, "
+        "key_site, key_carrier, received_at, updated_at) VALUES ('c1', 'globex', '[]', '+18005550100', '[]', "
+        "'kam1', 1, 1, '', '', '2026-03-02', '2026-03-02')"
+    )
+    index_sql = text("SELECT sql FROM sqlite_master WHERE name = 'ix_traffic_calls_open'")
+    try:
+        async with engine.connect() as conn:
+            assert "traffic_lines" not in await conn.run_sync(_revision("0001"))
+            await conn.execute(insert)
+            await conn.commit()
+        async with engine.connect() as conn:
+            assert "traffic_lines" in await conn.run_sync(_revision("head"))
+            await conn.commit()
+            rows = (await conn.execute(text("SELECT call_id, call_class FROM traffic_calls"))).all()
+            assert [tuple(r) for r in rows] == [("c1", None)]
+        async with engine.connect() as conn:
+            assert "traffic_lines" not in await conn.run_sync(_revision("-0001"))
+            await conn.commit()
+            rows = (await conn.execute(text("SELECT call_id FROM traffic_calls"))).all()
+            assert [tuple(r) for r in rows] == [("c1",)]
+            names = [
+                c["name"] for c in await conn.run_sync(lambda s: inspect(s).get_columns("traffic_calls"))
+            ]
+            assert "call_class" not in names
+            assert (await conn.execute(index_sql)).scalar_one().endswith("(start) WHERE disposition IS NULL")
+    finally:
+        await engine.dispose()

@@ -35,6 +35,7 @@ from resources.kit.errors import install_error_handlers
 from resources.kit.middleware import AssertionMiddleware
 from resources.traffic.ingest import Ingestor
 from resources.traffic.live import LiveState
+from resources.traffic.model import NumberInfo
 from resources.traffic.network import routes
 from resources.traffic.numbers import NumberDirectory
 from resources.traffic.settings import TrafficSettings
@@ -299,3 +300,76 @@ async def test_a_number_removed_meanwhile_is_rejected_by_index(rig: Rig) -> None
         response.json()["rejected"][2]["message"]
         == f"dnis {GLOBEX_1} is not a toll-free number known to traffic"
     )
+
+
+LINE = "+13125550142"
+
+
+def outbound_cdr(call_id: str, **kw: Any) -> dict[str, Any]:
+    return {
+        "start_time": T0 + 10,
+        "end_time": T0 + 70,
+        "callid": call_id,
+        "line": "3125550142",
+        "class": "long-distance",
+        "account": "77",
+        "dest": "+12125550100",
+        "sip_code": "200",
+        **kw,
+    }
+
+
+async def test_outbound_cdrs_of_known_and_unknown_lines(rig: Rig) -> None:
+    rig.ctx.numbers.replace_lines([NumberInfo(number=LINE, customer_id="globex")])
+    response = await post(
+        rig.app,
+        [outbound_cdr("o1"), outbound_cdr("o2", line="+13125550199"), outbound_cdr("o3", dnis="8005550100")],
+    )
+    assert response.status_code == 200
+    assert response.json() == {
+        "accepted": 1,
+        "duplicates": 0,
+        "rejected": [
+            {
+                "index": 1,
+                "reason": "unknown-number",
+                "field": "line",
+                "message": "line +13125550199 is not a number or line known to traffic",
+            },
+            {
+                "index": 2,
+                "reason": "invalid",
+                "field": "line",
+                "message": "line (an outbound call's calling line) and dnis (a toll-free call's "
+                "dialled number) exclude each other: send one of them",
+            },
+        ],
+    }
+    stored = await call_records(rig.db.maker)
+    assert (stored["o1"].number, stored["o1"].call_class, stored["o1"].account_code, stored["o1"].key) == (
+        LINE,
+        "long-distance",
+        "77",
+        ("globex", LINE, "", ""),
+    )
+
+
+async def test_a_line_removed_meanwhile_is_rejected_by_index(rig: Rig) -> None:
+    rig.ctx.numbers.replace_lines([NumberInfo(number=LINE, customer_id="globex")])
+    real_submit = rig.ctx.ingestor.submit
+
+    async def submit_after_removal(events: Any) -> Any:
+        rig.ctx.numbers.replace_lines([])
+        return await real_submit(events)
+
+    rig.ctx.ingestor.submit = submit_after_removal  # type: ignore[method-assign]
+    response = await post(rig.app, [routed("c1"), outbound_cdr("o1")])
+    assert response.status_code == 200
+    assert response.json()["rejected"] == [
+        {
+            "index": 1,
+            "reason": "unknown-number",
+            "field": "line",
+            "message": f"line {LINE} is not a number or line known to traffic",
+        }
+    ]

@@ -83,7 +83,7 @@ async def test_calls_list_detail_and_csv(client: httpx.AsyncClient) -> None:
         "call_id": "g4", "number": G1, "customer_id": "globex", "ani": None, "site": "east",
         "destination": "site:east", "carrier": None, "version": None, "start": T0 + 600, "answer": None,
         "end": None, "disposition": None, "sip_code": None, "q850": None, "billable": None,
-        "updated": T0 + 620,
+        "call_class": None, "account_code": None, "updated": T0 + 620,
     }  # fmt: skip
     r = await client.get(
         "/api/calls", params={"limit": "1", "before": body["next"]}, headers=as_("bob@globex")

@@ -149,7 +149,8 @@ def test_call_query_errors_name_every_bad_field() -> None:
             {"number": "12345", "disposition": "lost", "from": "yesterday", "to": "2026-13-01", "limit": "0"}
         )
     assert caught.value.errors == [
-        {"field": "number", "message": "Enter a toll-free number like +18005550100."},
+        {"field": "number",
+         "message": "Enter a toll-free number like +18005550100 or a line like +13125550142."},
         {"field": "disposition", "message": "Unknown disposition 'lost': use one of answered, short, "
          "abandoned, no_answer, busy, all_trunks_busy, blocked, failed or open."},
         {"field": "from", "message": "Give a time as YYYY-MM-DD HH:MM (UTC)."},
@@ -188,10 +189,11 @@ async def test_call_export_is_scoped_csv(web: Web) -> None:
         )
     assert text.splitlines() == [
         "call_id,number,customer_id,ani,site,destination,uri,carrier,version,path,start,answer,end,"
-        "duration,billable,disposition,sip_code,q850,block,reason,account_code,origin_state,origin_lata,element",
+        "duration,billable,disposition,sip_code,q850,block,reason,account_code,origin_state,origin_lata,element,"
+        "call_class",
         "g3,+18005550101,globex,,,,,,,,2026-03-02T15:06:40Z,,2026-03-02T15:06:40Z,0.0,0,blocked,,,plan,"
-        "'=HYPERLINK(evil),,,,kam1",  # formula-looking text is defused
-        "g5,+18005550101,globex,+13125550199,,,,,,,2026-03-02T15:00:05Z,,,,,,,,,,,,,kam1",
+        "'=HYPERLINK(evil),,,,kam1,",  # formula-looking text is defused
+        "g5,+18005550101,globex,+13125550199,,,,,,,2026-03-02T15:00:05Z,,,,,,,,,,,,,kam1,",
     ]
 
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from traffic_builders import T0, TFN, lookup
 
-from resources.traffic.model import CallEvent, Rejection
-from resources.traffic.wire import BodyError, parse_body, parse_record
+from resources.traffic.calls import merge
+from resources.traffic.model import CallEvent, NumberInfo, Rejection
+from resources.traffic.wire import BodyError, normalise_line, parse_body, parse_record
 
 NOW = T0 + 1000.0
 
@@ -237,7 +238,7 @@ def test_ts_defaults() -> None:
             {"dnis": None},
             "dnis",
             "dnis is required: the dialled toll-free number, a North American number like "
-            "+18005550100, 18005550100 or 8005550100",
+            "+18005550100, 18005550100 or 8005550100 (or, for an outbound call, line: the calling line)",
         ),
         (
             {"dnis": "+4420 7946 0000"},
@@ -276,7 +277,7 @@ def test_ts_defaults() -> None:
         ({"sip_code": 99}, "sip_code", "sip_code must be a SIP status code from 100 to 699"),
         ({"code": "busy"}, "code", "code must be a SIP status code from 100 to 699"),
         ({"q850": 128}, "q850", "q850 must be a Q.850 cause from 0 to 127"),
-        ({"block": "ani"}, "block", "block must be one of plan, network, switch or payphone"),
+        ({"block": "ani"}, "block", "block must be one of plan, network, switch, payphone or policy"),
         ({"state": "Illinois"}, "state", "state must be a 2-letter state code like IL"),
         ({"lata": 358}, "lata", "lata must be a 3-digit LATA like 358"),
         ({"site": ["east"]}, "site", "site must be a string of at most 256 characters"),
@@ -419,6 +420,8 @@ NASTY: list[Any] = [
     ";;,",
 ]
 FIELDS = [
+    "line",
+    "class",
     "type",
     "callid",
     "call_id",
@@ -499,3 +502,199 @@ def test_random_json_never_raises() -> None:
         events, rejections = parse_body(raw, element="e", now=NOW, numbers=lookup, max_records=50)
         assert len(events) + len(rejections) == (len(value) if isinstance(value, list) else 1)
         assert all(r.index is not None for r in rejections)
+
+
+# --- outbound calls: the calling line, class and account code ------------------------------------
+
+LINE = "+13125550142"
+LINE_INFO = NumberInfo(number=LINE, customer_id="globex")
+
+
+def test_acc_json_outbound_cdr() -> None:
+    record = {
+        "start_time": "1767261600.000",
+        "end_time": "1767261660.500",
+        "duration": "60.500",
+        "callid": "abc",
+        "line": "+13125550142",
+        "class": "international",
+        "account": "1001",
+        "dest": "+442079460000",
+        "sip_code": "200",
+    }
+    assert ok(record) == CallEvent(
+        call_id="abc",
+        kind="cdr",
+        ts=1767261660.5,
+        element="kam1",
+        number="+13125550142",
+        destination="+442079460000",
+        start=1767261600.0,
+        answer=1767261600.0,
+        end=1767261660.5,
+        sip_code=200,
+        account_code="1001",
+        call_class="international",
+        outbound=True,
+    )
+
+
+def test_policy_denied_outbound_attempt_is_blocked() -> None:
+    record = {
+        "time": "1767261600.250",
+        "method": "INVITE",
+        "callid": "denied-1",
+        "sip_code": "403",
+        "sip_reason": "International calls not allowed",
+        "block": "policy",
+        "line": "3125550142",
+        "class": "international",
+        "account": "1001",
+        "dest": "+442079460000",
+    }
+    event = ok(record)
+    assert (event.kind, event.ts, event.number, event.block, event.call_class, event.reason) == (
+        "failed",
+        1767261600.25,
+        LINE,
+        "policy",
+        "international",
+        "International calls not allowed",
+    )
+    call, contributed, duplicate = merge(None, event, LINE_INFO, now=1767261601.0)
+    assert (call.disposition, call.q850, call.call_class, call.account_code, call.key, duplicate) == (
+        "blocked",
+        21,
+        "international",
+        "1001",
+        ("globex", LINE, "", ""),
+        False,
+    )
+    assert sorted((c.field, c.amount) for c in contributed) == [(0, 1), (7, 1), (11, 1), (12, 1)]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("+13125550142", LINE),
+        ("13125550142", LINE),
+        ("3125550142", LINE),
+        ("+442079460000", "+442079460000"),
+        ("+4930123456", "+4930123456"),  # 10 digits
+        ("+49301234", "+49301234"),  # 8 digits, the shortest
+        ("+4930123", None),  # 7 digits
+        ("+4930123456789012", None),  # 16 digits
+        ("+10125550142", None),  # +1 but not a North American number
+        ("1125550142", None),
+        ("442079460000", None),  # no +
+        ("+44 20 7946 0000", None),
+        ("+0442079460000", None),
+        (3125550142, None),
+    ],
+)
+def test_line_forms(raw: object, expected: str | None) -> None:
+    assert normalise_line(raw) == expected
+    if expected is not None:
+        event = ok({"type": "routed", "callid": "c", "line": raw, "ts": T0})
+        assert (event.number, event.outbound, event.call_class) == (expected, True, None)
+
+
+CLASS_MESSAGE = (
+    "class must be a calling class like international, long-distance or local (lowercase letters and -)"
+)
+
+
+def outbound(**fields: Any) -> dict[str, Any]:
+    return {"type": "routed", "callid": "c1", "line": LINE, "class": "local", "ts": T0 + 10, **fields}
+
+
+@pytest.mark.parametrize(
+    ("record", "field", "message"),
+    [
+        (
+            outbound(dnis=TFN),
+            "line",
+            "line (an outbound call's calling line) and dnis (a toll-free call's dialled number) exclude "
+            "each other: send one of them",
+        ),
+        (
+            outbound(number=TFN),
+            "line",
+            "line (an outbound call's calling line) and number (a toll-free call's dialled number) exclude "
+            "each other: send one of them",
+        ),
+        (
+            outbound(line="anonymous"),
+            "line",
+            "line must be a phone number in E.164 like +13125550142 (or a North American 3125550142 or "
+            "13125550142)",
+        ),
+        (
+            outbound(line=13125550142),
+            "line",
+            "line must be a phone number in E.164 like +13125550142 (or a North American 3125550142 or "
+            "13125550142)",
+        ),
+        (
+            base(**{"class": "international"}),
+            "class",
+            "class is the calling class of an outbound call: it needs line, the calling line",
+        ),
+        (
+            outbound(**{"class": "International"}),
+            "class",
+            CLASS_MESSAGE,
+        ),
+        (
+            outbound(**{"class": "x" * 33}),
+            "class",
+            CLASS_MESSAGE,
+        ),
+        (
+            outbound(**{"class": 3}),
+            "class",
+            CLASS_MESSAGE,
+        ),
+        (
+            {"type": "routed", "callid": "c1", "ts": T0},
+            "dnis",
+            "dnis is required: the dialled toll-free number, a North American number like +18005550100, "
+            "18005550100 or 8005550100 (or, for an outbound call, line: the calling line)",
+        ),
+    ],
+)
+def test_outbound_rejections(record: dict[str, Any], field: str, message: str) -> None:
+    assert rejected(record) == ("invalid", field, message)
+
+
+def test_outbound_fields_are_optional_and_empty_is_absent() -> None:
+    event = ok(outbound(**{"class": "", "account": "", "dnis": ""}))
+    assert (event.number, event.call_class, event.account_code, event.outbound) == (LINE, None, None, True)
+    assert ok(outbound(**{"class": "x" * 32})).call_class == "x" * 32
+    assert ok(outbound(**{"class": "long-distance"})).call_class == "long-distance"
+    assert ok(base()).outbound is False
+
+
+def test_parse_body_rejects_an_unknown_line() -> None:
+    lines = {LINE: LINE_INFO}
+
+    def numbers(number: str) -> NumberInfo | None:
+        return lookup(number) or lines.get(number)
+
+    records = [outbound(), outbound(callid="c2", line="+13125550199"), base(callid="c3", dnis="8885550199")]
+    events, rejections = parse_body(body(records), element="kam1", now=NOW, numbers=numbers, max_records=5)
+    assert [(e.call_id, e.number, e.call_class) for e in events] == [("c1", LINE, "local")]
+    assert rejections == [
+        Rejection(
+            index=1,
+            reason="unknown-number",
+            field="line",
+            message="line +13125550199 is not a number or line known to traffic",
+        ),
+        Rejection(
+            index=2,
+            reason="unknown-number",
+            field="dnis",
+            message="dnis +18885550199 is not a toll-free number known to traffic",
+        ),
+    ]
