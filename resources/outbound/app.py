@@ -2,8 +2,9 @@
 
 Routes: `/healthz`, the pages (views.py), the JSON API (routes.py) and the outbound decision on the
 network plane (network.py).
-The lifespan owns the engine and runs the decision cache's bus listener (runtime.py); it runs no
-migrations (`switchboard migrate` does)."""
+The lifespan owns the engine and runs the runtimes (runtime.py: the decision cache's bus
+listeners, usage from traffic, the lines publisher, the tenancy replica); it runs no migrations
+(`switchboard migrate` does)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """What every outbound service function runs with: dependencies (`Context`) and one transaction
 (`Tx`) that publishes `outbound.changed` `{"customer_id"}` only after it committed (the switch's
-decision cache reads that customer again)."""
+decision cache reads that customer again), and `outbound.lines-wanted` `{}` when it created or
+deleted a line (lines.py publishes the lines again)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from resources.outbound.decision import Decider
 
 CHANGED = "outbound.changed"
+LINES_WANTED = "outbound.lines-wanted"
 
 
 def utcnow() -> datetime:
@@ -39,6 +41,7 @@ class Context:
     max_failures: int = 5
     lock_minutes: int = 15
     refresh_seconds: float = 30.0
+    lines_interval: float = 60.0
     tenancy: TenancyReplica = field(default_factory=TenancyReplica)  # the directory's tree (resellers)
 
     @cached_property
@@ -73,6 +76,7 @@ async def open_context(
                 max_failures=settings.max_failures,
                 lock_minutes=settings.lock_minutes,
                 refresh_seconds=settings.refresh_seconds,
+                lines_interval=settings.lines_interval,
             ),
             engine,
         )
@@ -84,6 +88,7 @@ class Tx:
     ctx: Context
     now: datetime
     changed: set[str] = field(default_factory=set)  # customers whose configuration changed
+    lines_changed: bool = False  # a line was created or deleted (`outbound.lines` is stale)
 
 
 @asynccontextmanager
@@ -94,3 +99,5 @@ async def transaction(ctx: Context, *, write: bool) -> AsyncIterator[Tx]:
         yield tx
     for customer_id in sorted(tx.changed):
         await ctx.bus.publish(CHANGED, {"customer_id": customer_id})
+    if tx.lines_changed:
+        await ctx.bus.publish(LINES_WANTED, {})

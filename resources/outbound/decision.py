@@ -16,15 +16,21 @@ for a customer on `outbound.changed`, and all of it every `refresh_seconds`), an
 5. An account code keyed for the call must be one of the customer's; a forced one missing is
    "collect-code" (account).
 
-Usage for the minute and spend caps is not fed yet (the outbound CDRs reach traffic, not
-here): caps of 0 bar a line, other caps are stored but not reached.
+The minute caps count what the line has used (usage.py): the runtime follows traffic's
+`traffic.delta`, and `record` stores each ended call of ours once (`outbound_usage`, keyed by
+the call id) and adds its minutes to the in-memory `Meter`, which the decision reads — no query
+per call. Every reload reads the current day's and month's sums from the table again, so
+several outbound processes converge. Day and month are those of the zone of the hours of the
+policy the line dials under (its own, its group's or the default), UTC when that policy has no
+hours. Spend is not counted yet (no rating: a later issue rates calls): spend usage is 0, so a
+spend cap of 0 bars a line and other spend caps are stored but not reached.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +40,8 @@ from resources.outbound import service
 from resources.outbound.classes import CallingClass, Classified, DialError, classify
 from resources.outbound.codes import ADMITTING_EVENTS, attempt, is_locked, verify_code
 from resources.outbound.context import Context, transaction
-from resources.outbound.policy import Usage, decide
+from resources.outbound.policy import decide
+from resources.outbound.usage import EndedCall, Meter, ended_calls, insert_new, read_tallies, zone_of
 
 UNKNOWN_LINE = "Unknown calling line"
 WRONG_CODE = "Wrong authorization code"
@@ -77,19 +84,42 @@ class Decider:
         self._configs: dict[str, service.Config] = {}
         self._owners: dict[str, str] = {}  # line number → customer id
         self._loaded: float | None = None
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # one reload or one recording of usage at a time
+        self.meter = Meter()
 
     async def reload(self, customer_id: str | None = None) -> None:
-        """Read one customer (None: every customer) again."""
+        """Read one customer (None: every customer) again, with its lines' usage."""
         async with self._lock:
             async with transaction(self.ctx, write=False) as tx:
                 customers = [customer_id] if customer_id else await repo.customers(tx.session)
                 fresh = {c: await service.load(tx, customer_id=c) for c in customers}
+                tallies = await read_tallies(tx.session, _zones(fresh.values()), now=tx.now)
             if customer_id is None:
                 self._configs, self._loaded = fresh, self._monotonic()
             else:
                 self._configs.update(fresh)
             self._owners = {n: c for c, cfg in self._configs.items() for n in cfg.lines}
+            self.meter.load(tallies, lines=self._owners)
+
+    async def record(self, payload: Mapping[str, Any]) -> list[EndedCall]:
+        """Store the usage of the ended calls of ours in a `traffic.delta` payload (each call
+        once) and count the ones this process inserted; the calls inserted."""
+        if self._loaded is None:
+            await self.reload()
+        async with self._lock:
+            ours = [
+                (call, owner or call.customer_id or "")
+                for call in ended_calls(payload)
+                if (owner := self._owners.get(call.number))
+                or (call.customer_id in self._configs and call.call_class is not None)
+            ]
+            if not ours:
+                return []
+            async with transaction(self.ctx, write=True) as tx:
+                inserted = await insert_new(tx.session, ours)
+            for call in inserted:  # committed: count it
+                self.meter.add(call)
+        return inserted
 
     async def decide(
         self,
@@ -156,7 +186,7 @@ class Decider:
         if account_code is not None and account_code not in config.account_codes:
             return answer("deny", UNKNOWN_ACCOUNT)
         given = account_code is not None
-        usage = Usage()
+        usage = self.meter.usage(number, at)
         if auth_code is not None and elevated is not None:
             verdict = decide(
                 policy=policy, call=call, usage=usage, at=at, elevated=elevated, account_code_given=given
@@ -193,6 +223,11 @@ class Decider:
         if event in ADMITTING_EVENTS:
             return True, ""
         return False, LOCKED if new.locked_until is not None else WRONG_CODE
+
+
+def _zones(configs: Iterable[service.Config]) -> dict[str, str]:
+    """Each line → the zone its usage is counted in (the policy it dials under)."""
+    return {n: zone_of(cfg.policy_of(line)[1]) for cfg in configs for n, line in cfg.lines.items()}
 
 
 def _answer(

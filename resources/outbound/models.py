@@ -1,5 +1,6 @@
 """outbound tables: the customer's objects (policies, groups, lines, account codes) as JSON
-documents, each line's authorization code (hashed) with its lockout, and the audit.
+documents, each line's authorization code (hashed) with its lockout, the audit, and each ended
+outbound call's usage (the minute caps count it, usage.py).
 
 A line's number is unique across customers (`line_number`): the switch finds the line, and so
 the customer, by the caller's number.
@@ -69,3 +70,20 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(40))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class UsageRow(Base):
+    """One ended outbound call as traffic reported it (`traffic.delta`); the call id keys it, so
+    recording the same call again (a repeated delta, a second outbound process) adds nothing."""
+
+    __tablename__ = "outbound_usage"
+    __table_args__ = (Index("ix_outbound_usage_line_ended", "line_number", "ended_at"),)
+
+    call_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    line_number: Mapped[str] = mapped_column(String(16))
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    seconds: Mapped[int] = mapped_column(Integer)  # billable talk seconds (0 unanswered)
+    minutes: Mapped[int] = mapped_column(Integer)  # ceil(seconds / 60): what the minute caps count
+    call_class: Mapped[str | None] = mapped_column(String(32))  # None: a toll-free call
+    account_code: Mapped[str | None] = mapped_column(String(16))

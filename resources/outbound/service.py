@@ -4,7 +4,8 @@ authorization code, and the audit.
 Each function takes the transaction and the caller, asks `access` first and answers problem
 errors (404 not visible, 403 not allowed, 409 conflicting, 422 invalid with the field). A change
 is written with an audit row (who, when, from which session, before and after; an authorization
-code appears only as "set" or "cleared") and publishes `outbound.changed` after it committed.
+code appears only as "set" or "cleared") and publishes `outbound.changed` after it committed
+(and `outbound.lines-wanted` when a line was created or deleted: lines.py).
 """
 
 from __future__ import annotations
@@ -130,6 +131,7 @@ async def put(
         )
         repo.add(tx.session, row)
     row.document, row.updated_at, row.updated_by = document, tx.now, caller.username
+    tx.lines_changed |= kind == LINE and before is None
     _audit(tx, caller, customer_id, kind, name, "create" if before is None else "change", before, document)
     return row, before is None
 
@@ -149,6 +151,7 @@ async def remove(tx: Tx, *, caller: Caller, customer_id: str, kind: str, name: s
         code = await repo.code(tx.session, name)
         if code is not None:
             await repo.delete(tx.session, code)
+        tx.lines_changed = True
     _audit(tx, caller, customer_id, kind, name, "delete", row.document, None)
     await repo.delete(tx.session, row)
 

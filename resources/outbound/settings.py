@@ -21,6 +21,7 @@ class OutboundSettings(ResourceSettings):
     max_failures: int = 5  # wrong codes in a row before the line's code locks
     lock_minutes: int = 15
     refresh_seconds: float = 30.0  # the decision cache re-reads a customer at least this often
+    lines_interval: float = 60.0  # `outbound.lines` goes out at least this often (lines.py)
 
     @classmethod
     def from_resource(

@@ -1,7 +1,8 @@
 """HTML pages of the outbound resource (htmx, server-rendered content; the gateway adds the shell,
 the menu and CSRF). Under `/outbound/…` in the portal:
 
-* `/lines` — the lines, the policy each dials under, its authorization code's state, the line
+* `/lines` — the lines, the policy each dials under, the minutes it used today and this month
+  against its caps (usage.py, read from the table), its authorization code's state, the line
   form (new or `?edit=<number>`; `?user_id=&label=` fill in a new line, the directory's user
   page links so), setting and removing a line's authorization code, deleting a line (here)
 * `/policies` — policies and their form (views_policies.py)
@@ -32,6 +33,7 @@ from resources.outbound.context import transaction
 from resources.outbound.documents import Line
 from resources.outbound.models import LINE, CodeRow
 from resources.outbound.service import DEFAULT_POLICY, Config
+from resources.outbound.usage import Tally, read_tallies, zone_of
 from resources.outbound.views_audit import audit_routes
 from resources.outbound.views_common import (
     Who,
@@ -59,6 +61,7 @@ class LineRow:
     code_set: bool
     failures: int
     locked_until: str | None  # while locked now
+    used: str  # "today 3 of 2 / this month 3": minutes against the caps of the policy it dials under
 
 
 def via_of(config: Config, line: Line, name: str | None) -> str:
@@ -73,11 +76,22 @@ def via_of(config: Config, line: Line, name: str | None) -> str:
     return "default" if name == DEFAULT_POLICY else ""
 
 
-def rows_of(config: Config, codes: Mapping[str, CodeRow], now: datetime) -> list[LineRow]:
+def used_text(minutes_today: int, minutes_month: int, per_day: int | None, per_month: int | None) -> str:
+    def of(used: int, cap: int | None) -> str:
+        return f"{used}" if cap is None else f"{used} of {cap}"
+
+    return f"today {of(minutes_today, per_day)} / this month {of(minutes_month, per_month)}"
+
+
+def rows_of(
+    config: Config, codes: Mapping[str, CodeRow], tallies: Mapping[str, Tally], now: datetime
+) -> list[LineRow]:
     out = []
     for number in sorted(config.lines):
         line = config.lines[number]
-        name, _ = config.policy_of(line)
+        name, policy = config.policy_of(line)
+        tally = tallies.get(number)
+        usage = tally.usage(now) if tally is not None else None
         code = codes.get(number)
         locked = code is not None and is_locked(
             Lockout(failures=code.failures, locked_until=code.locked_until), now
@@ -90,6 +104,12 @@ def rows_of(config: Config, codes: Mapping[str, CodeRow], now: datetime) -> list
                 code_set=code is not None,
                 failures=code.failures if code else 0,
                 locked_until=utc_text(code.locked_until) if code and code.locked_until and locked else None,
+                used=used_text(
+                    usage.minutes_today if usage else 0,
+                    usage.minutes_month if usage else 0,
+                    policy.caps.minutes_per_day,
+                    policy.caps.minutes_per_month,
+                ),
             )
         )
     return out
@@ -120,8 +140,10 @@ async def lines_page(
     async with transaction(ctx_of(request), write=False) as tx:
         config = await service.config(tx, caller=whom.caller, customer_id=whom.customer)
         codes = {c.line_number: c for c in await repo.codes(tx.session, customer_id=whom.customer)}
+        zones = {n: zone_of(config.policy_of(line)[1]) for n, line in config.lines.items()}
+        tallies = await read_tallies(tx.session, zones, now=tx.now)
         now = tx.now
-    rows = rows_of(config, codes, now)
+    rows = rows_of(config, codes, tallies, now)
     wanted = edit if edit is not None else request.query_params.get("edit")
     editing = next((r for r in rows if r.line.number == wanted), None)
     user_id = request.query_params.get("user_id") if editing is None else None

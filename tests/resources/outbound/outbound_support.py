@@ -51,12 +51,18 @@ SETUP: tuple[tuple[str, str, dict[str, Any]], ...] = (
 )
 
 
-@dataclass
-class RecordingBus:
+@dataclass(eq=False)
+class RecordingBus(InProcessBus):
+    """The in-process bus (runtimes may subscribe), remembering every publication."""
+
     published: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     async def publish(self, topic: str, payload: dict[str, Any]) -> None:
         self.published.append((topic, payload))
+        await super().publish(topic, payload)
+
+    def topic(self, name: str) -> list[dict[str, Any]]:
+        return [payload for t, payload in self.published if t == name]
 
 
 @dataclass

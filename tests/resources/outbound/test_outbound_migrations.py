@@ -1,5 +1,5 @@
 """The outbound alembic tree: head matches the models exactly on SQLite and on PostgreSQL (its
-own schema), and downgrade removes it all."""
+own schema), and downgrade removes it step by step (0002 the usage table), then all."""
 
 from __future__ import annotations
 
@@ -19,7 +19,14 @@ from resources.outbound.models import Base
 
 TREE = Path(__file__).resolve().parents[3] / "resources" / "outbound" / "migrations"
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-TABLES = ["outbound_alembic_version", "outbound_audit", "outbound_codes", "outbound_objects"]
+TABLES = [
+    "outbound_alembic_version",
+    "outbound_audit",
+    "outbound_codes",
+    "outbound_objects",
+    "outbound_usage",
+]
+HEAD = "0002"
 
 
 def _check(sync: Connection, schema: str | None) -> tuple[list[str], list[Any], str]:
@@ -37,15 +44,16 @@ async def test_sqlite_upgrade_matches_models_and_downgrades(tmp_path: Path) -> N
     engine = create_engine(url=url, schema=None)
     try:
         async with engine.connect() as conn:
-            assert await conn.run_sync(_check, None) == (TABLES, [], "0001")
+            assert await conn.run_sync(_check, None) == (TABLES, [], HEAD)
 
-            def down(sync: Connection) -> list[str]:
+            def down(sync: Connection, to: str) -> list[str]:
                 cfg = alembic_config(migrations_dir=TREE, part="outbound", schema=None)
                 cfg.attributes[CONNECTION] = sync
-                command.downgrade(cfg, "base")
+                command.downgrade(cfg, to)
                 return sorted(inspect(sync).get_table_names())
 
-            assert await conn.run_sync(down) == ["outbound_alembic_version"]
+            assert await conn.run_sync(down, "0001") == [t for t in TABLES if t != "outbound_usage"]
+            assert await conn.run_sync(down, "base") == ["outbound_alembic_version"]
             await conn.commit()
     finally:
         await engine.dispose()
@@ -57,7 +65,7 @@ async def test_postgresql_upgrade_matches_models() -> None:
     try:
         await upgrade(migrations_dir=TREE, url=PG_URL, schema=schema)
         async with engine.connect() as conn:
-            assert await conn.run_sync(_check, schema) == (TABLES, [], "0001")
+            assert await conn.run_sync(_check, schema) == (TABLES, [], HEAD)
     finally:
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

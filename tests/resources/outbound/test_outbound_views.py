@@ -152,6 +152,7 @@ async def test_the_lines_table_shows_the_policy_each_line_dials_under_and_its_co
         "—",
         "not set",
     ]
+    assert [cell(bob, "data-usage"), cell(lobby, "data-usage")] == ["today 0 / this month 0"] * 2
     assert "4829" not in r.text
     assert '<h2 id="line-form">New line</h2>' in r.text  # alice may edit
 
