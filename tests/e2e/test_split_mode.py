@@ -245,6 +245,7 @@ def check_postgres_schemas(split: Split) -> None:
         "outbound_audit",
         "outbound_codes",
         "outbound_objects",
+        "outbound_usage",
     }
     assert all(name.startswith("tollfree_") for name in tables["tollfree"])
     assert {"tollfree_numbers", "tollfree_versions", "tollfree_alembic_version"} <= tables["tollfree"]
@@ -252,6 +253,7 @@ def check_postgres_schemas(split: Split) -> None:
         "traffic_alembic_version",
         "traffic_calls",
         "traffic_buckets",
+        "traffic_lines",
         "traffic_numbers",
         "traffic_sites",
     }

@@ -43,7 +43,7 @@ NEEDED_MODULES = (
     *("dialog.so", "acc.so", "acc_json.so", "mqueue.so", "evapi.so", "rtimer.so"),  # traffic reports
 )
 SITE_KINDS = ("answer", "busy", "noanswer")
-CALLER_SCENARIOS = ("uac", "uac_fail", "uac_cancel")
+CALLER_SCENARIOS = ("uac", "uac_fail", "uac_cancel", "uac_codes")
 
 
 class SwitchError(RuntimeError):
@@ -192,7 +192,8 @@ def switch_command(
     traffic: TrafficReporting | None = None,
     outbound: OutboundTrunk | None = None,
 ) -> list[str]:
-    """`kamailio …` for deploy/kamailio/kamailio.cfg: SCP lookup (`scp`) or WITH_STATIC_ROUTE;
+    """`kamailio …` for deploy/kamailio/kamailio.cfg: SCP lookup (`scp`) or WITH_STATIC_ROUTE (with
+    `scp` too, its element certificate reports traffic);
     `outbound` opens the customer-PBX port (it asks the network plane of `scp` too).
     Shared memory holds every transaction for tm's 5 s wait timer: ~100 MB at 1,000 calls/s.
     `traffic` turns the traffic reports on (they use the SCP's credentials, so `scp` is needed);
@@ -200,7 +201,7 @@ def switch_command(
     defines = [f"SIP_PORT={port}", f"SIP_WORKERS={sip_workers}", f"ASYNC_WORKERS={async_workers}"]
     if static_site is not None:
         defines += ["WITH_STATIC_ROUTE", f'STATIC_SITE="{static_site}"']
-    elif scp is not None:
+    if scp is not None:  # with a static site too: its certificate reports traffic
         defines += [
             f'SCP_HTTPCON="scp=>{scp.base_url}"',
             f'CALLCENTER_HTTPCON="callcenter=>{scp.base_url.rsplit("/", 1)[0]}/callcenter"',
@@ -208,7 +209,7 @@ def switch_command(
             f'SCP_CERT="{scp.cert}"',
             f'SCP_KEY="{scp.key}"',
         ]
-    else:
+    elif static_site is None:
         raise ValueError("give the SCP access or a static site")
     if outbound is not None:
         if scp is None:
@@ -503,14 +504,18 @@ def start_callers(
     hold_ms: int = 200,
     max_open_calls: int | None = None,
     scenario: str = "uac",
+    codes: tuple[str, str] | None = None,
 ) -> Callers:
     """SIPp UAC placing `calls` calls at `rate` calls/s through the switch, in the background.
     Each answered call is held `hold_ms` before the BYE; `max_open_calls` (default: `calls`)
     caps calls in progress, so an overloaded switch slows the callers down instead of failing.
     `scenario`: "uac" (calls are answered), "uac_fail" (each call ends in a failure response),
-    "uac_cancel" (the caller hangs up `hold_ms` after the 180) — deploy/kamailio/sipp/<scenario>.xml."""
+    "uac_cancel" (the caller hangs up `hold_ms` after the 180), "uac_codes" ("uac" keying `codes`:
+    the authorization and account code headers) — deploy/kamailio/sipp/<scenario>.xml."""
     if scenario not in CALLER_SCENARIOS:
         raise ValueError(f"caller scenario must be one of {CALLER_SCENARIOS}, got {scenario!r}")
+    if (scenario == "uac_codes") != (codes is not None):
+        raise ValueError("give `codes` with the uac_codes scenario, and only with it")
     run_dir.mkdir(parents=True, exist_ok=True)
     log_path = run_dir / f"{name}.log"
     stat_path, screen_path = run_dir / f"{name}-stat.csv", run_dir / f"{name}-screen.log"
@@ -529,6 +534,8 @@ def start_callers(
         *("-trace_stat", "-stf", str(stat_path), "-trace_screen", "-screen_file", str(screen_path)),
         *("-timeout", f"{max_seconds}s", "-timeout_error", "-nostdin"),
     ]
+    if codes is not None:
+        command += ["-set", "auth", codes[0], "-set", "account", codes[1]]
     if call_id_format is not None:
         command += ["-cid_str", call_id_format]
     output_path = run_dir / f"{name}-output.log"

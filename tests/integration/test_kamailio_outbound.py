@@ -2,10 +2,13 @@
 its outbound port, asks the outbound resource (network plane, the element certificate) per
 INVITE and relays allowed calls to a SIPp PSTN gateway, with the class and account code on the
 call (X-Switchboard-Route, which the gateway logs); denied calls get 403 with the reason, and
-484 + X-Switchboard-Collect asks for a code. The demo's Globex lines: Bob (+13125550142, default
-policy, authorization code 4829 lifting him to "international" whose account code is forced)
-and the lobby phone (+13125550190, local and toll-free in office hours, Chicago). alice changes a
-policy through the customer JSON API and the switch obeys on the next call.
+484 + X-Switchboard-Collect asks for a code. The switch accounts outbound calls to the traffic
+resource like toll-free ones (acc_json CDRs POSTed to the network plane): the CDR carries the
+line, the class and the account code; a refused call is a "blocked" record with the reason.
+The demo's Globex lines: Bob (+13125550142, default policy, authorization code 4829 lifting him
+to "international" whose account code is forced) and the lobby phone (+13125550190, local and
+toll-free in office hours, Chicago). alice changes a policy through the customer JSON API and the
+switch obeys on the next call.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import ssl
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import httpx
 import kamailio_support as ks
@@ -31,6 +36,7 @@ NIGHT = int(dt.datetime(2026, 12, 8, 3, 0, tzinfo=dt.UTC).timestamp())  # Monday
 
 @dataclass
 class Rig:
+    run_dir: Path
     portal: Portal
     switch: ks.Switch
     gateway: ks.Site
@@ -49,6 +55,17 @@ class Rig:
                 f"--- portal\n{self.portal.log_tail(40)}",
             ]
         )
+
+    def traffic_call(self, call_id: str, *, timeout: float = 15) -> dict[str, Any]:
+        """The call as traffic has it once its CDR arrived (the switch POSTs CDRs every second)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            r = self.alice.get(f"/api/traffic/calls/{call_id}")
+            if r.status_code == 200 and r.json()["disposition"] is not None:
+                call: dict[str, Any] = r.json()
+                return call
+            assert time.monotonic() < deadline, f"no CDR of {call_id} in traffic: {r.status_code} {r.text}"
+            time.sleep(0.2)
 
     def gateway_route(self) -> str:
         """The X-Switchboard-Route of the gateway's last call."""
@@ -77,6 +94,8 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             "tollfree:route-query",
             "--action",
             "outbound:decide",
+            "--action",
+            "traffic:ingest",
         )
         certs = portal.data_dir / "certs"
         access = ks.ScpAccess(
@@ -93,10 +112,18 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         gateway = ks.start_site(run_dir, name="pstn", kind="answer")
         switch: ks.Switch | None = None
         try:
-            switch = ks.start_switch(
-                run_dir, scp=access, test_clock=True, outbound_gateway=f"127.0.0.1:{gateway.port}"
+            # CDRs only: nobody dials the evapi port, so the events are dropped
+            traffic = ks.TrafficReporting(
+                evapi_port=ks.free_udp_port(), base_url=f"https://127.0.0.1:{portal.network_port}/traffic"
             )
-            yield Rig(portal=portal, switch=switch, gateway=gateway, alice=alice)
+            switch = ks.start_switch(
+                run_dir,
+                scp=access,
+                test_clock=True,
+                outbound_gateway=f"127.0.0.1:{gateway.port}",
+                traffic=traffic,
+            )
+            yield Rig(run_dir=run_dir, portal=portal, switch=switch, gateway=gateway, alice=alice)
         finally:
             if switch is not None:
                 ks.stop(switch.proc)
@@ -128,6 +155,60 @@ def test_international_needs_the_authorization_code_then_the_account_code(rig: R
     assert rig.gateway_route() == "+442079460000;class=international;account=1001"
     probe = rig.call(BOB, "0115351234567", X_Switchboard_Auth_Code="4829", X_Switchboard_Account_Code="1001")
     assert (probe.code, probe.reason) == (403, "International calls are not allowed")
+
+
+def test_the_cdr_carries_the_line_class_and_account_code(rig: Rig) -> None:
+    assert rig.switch.outbound is not None
+    run = ks.run_callers(
+        rig.run_dir,
+        name="codes",
+        switch_port=rig.switch.outbound.port,
+        dnis=LONDON,
+        ani=BOB,
+        calls=1,
+        rate=1,
+        test_time=OFFICE,
+        hold_ms=1200,
+        scenario="uac_codes",
+        codes=("4829", "1001"),
+    )
+    assert (run.successful, run.failed, [c.site for c in run.answered]) == (1, 0, ["pstn"]), rig.logs()
+    call = rig.traffic_call(run.answered[0].call_id)
+    seen = {k: call[k] for k in ("number", "customer_id", "call_class", "account_code", "destination")}
+    assert seen == {
+        "number": BOB,
+        "customer_id": "globex",
+        "call_class": "international",
+        "account_code": "1001",
+        "destination": "+442079460000",
+    }
+    assert (call["disposition"], call["sip_code"], call["billable"]) == ("answered", 200, 2)
+
+
+def test_a_refused_call_is_a_blocked_record_with_its_reason(rig: Rig) -> None:
+    assert rig.switch.outbound is not None
+    run = ks.run_callers(
+        rig.run_dir,
+        name="refused",
+        switch_port=rig.switch.outbound.port,
+        dnis="2125550100",
+        ani=LOBBY,
+        calls=1,
+        rate=1,
+        test_time=OFFICE,
+        scenario="uac_fail",
+    )
+    assert [f.code for f in run.failures] == [403], rig.logs()
+    call = rig.traffic_call(run.failures[0].call_id)
+    seen = {k: call[k] for k in ("number", "call_class", "destination", "disposition", "block", "reason")}
+    assert seen == {
+        "number": LOBBY,
+        "call_class": "long-distance",
+        "destination": "+12125550100",
+        "disposition": "blocked",
+        "block": "policy",
+        "reason": "Long-distance calls are not allowed",
+    }
 
 
 def test_hours_emergency_and_unknown_lines(rig: Rig) -> None:
