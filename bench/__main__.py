@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import dispatch, kamailio, network_plane, scp_eval, scp_http, traffic
+from bench import callcenter, dispatch, kamailio, network_plane, scp_eval, scp_http, traffic
 
 BENCHES = {
     "dispatch": dispatch.main,
@@ -12,6 +12,7 @@ BENCHES = {
     "scp-http": scp_http.main,
     "network-plane": network_plane.main,
     "kamailio": kamailio.main,
+    "callcenter-kamailio": callcenter.main,
     "traffic": traffic.main,
 }
 

@@ -23,6 +23,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,18 +45,18 @@ SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
 TFN = "+18885550177"
 
 
-def _cli(env: dict[str, str], *args: str) -> str:
+def cli(env: dict[str, str], *args: str) -> str:
     return subprocess.run([SWITCHBOARD, *args], env=env, check=True, capture_output=True, text=True).stdout
 
 
-def _token(env: dict[str, str], user: str) -> str:
-    return _cli(env, "token", "create", "--user", user, "--name", "bench-kamailio").strip().splitlines()[-1]
+def token(env: dict[str, str], user: str) -> str:
+    return cli(env, "token", "create", "--user", user, "--name", "bench-kamailio").strip().splitlines()[-1]
 
 
 def _provision(base_url: str, ca: ssl.SSLContext, env: dict[str, str], site: ks.Site) -> None:
     """Provider admin: site + number; alice@globex: a plan sending every call to that site."""
-    admin = {"Authorization": f"Bearer {_token(env, 'admin')}"}
-    alice = {"Authorization": f"Bearer {_token(env, 'alice@globex')}"}
+    admin = {"Authorization": f"Bearer {token(env, 'admin')}"}
+    alice = {"Authorization": f"Bearer {token(env, 'alice@globex')}"}
     with httpx.Client(base_url=base_url, verify=ca) as c:
         c.put("/api/tollfree/sites/globex/bench", json={"uri": site.uri}, headers=admin).raise_for_status()
         c.post(
@@ -85,16 +86,19 @@ def _provision(base_url: str, ca: ssl.SSLContext, env: dict[str, str], site: ks.
         c.post(f"{path}/{created.json()['number']}/activate", json={}, headers=alice).raise_for_status()
 
 
-def _measure(run_dir: Path, name: str, switch: ks.Switch, site: ks.Site) -> dict[str, Any]:
-    # warm-up (connections to the SCP, caches), then the measured run
+def measure(
+    run_dir: Path, name: str, switch: ks.Switch, sites: Sequence[ks.Site], *, dnis: str = TFN
+) -> dict[str, Any]:
+    """A warm-up (connections to the SCP, caches), then BENCH_CALLS calls at BENCH_RATE; `at_site`
+    counts the calls the sites answered in the measured run, `split` per site."""
     ks.run_callers(
-        run_dir, switch_port=switch.port, dnis=TFN, calls=100, rate=100, name=f"{name}-warm", hold_ms=0
+        run_dir, switch_port=switch.port, dnis=dnis, calls=100, rate=100, name=f"{name}-warm", hold_ms=0
     )
-    before = len(site.calls())
+    before = {site.name: len(site.calls()) for site in sites}
     run = ks.run_callers(
         run_dir,
         switch_port=switch.port,
-        dnis=TFN,
+        dnis=dnis,
         calls=CALLS,
         rate=RATE,
         name=name,
@@ -102,11 +106,13 @@ def _measure(run_dir: Path, name: str, switch: ks.Switch, site: ks.Site) -> dict
         max_open_calls=OPEN_CALLS,
         max_seconds=600,
     )
+    split = {site.name: len(site.calls()) - before[site.name] for site in sites}
     return {
         "calls_per_s": run.successful / run.seconds if run.seconds else 0.0,
         "successful": run.successful,
         "failed": run.failed,
-        "at_site": len(site.calls()) - before,
+        "at_site": sum(split.values()),
+        "split": " / ".join(f"{n} {c}" for n, c in split.items()),
         "invite_to_200_ms": run.invite_ms if run.invite_ms is not None else float("nan"),
         "seconds": run.seconds,
     }
@@ -118,8 +124,8 @@ def main() -> None:
     run_dir = data / "switch"
     port, net_port = free_port(), free_port()
     env = portal_env(data, port=port, net_port=net_port)
-    _cli(env, "demo", "--load-only")
-    _cli(env, "element", "add", "switch", "--action", "tollfree:route-query")
+    cli(env, "demo", "--load-only")
+    cli(env, "element", "add", "switch", "--action", "tollfree:route-query")
     certs = data / "certs"
     ca = ssl.create_default_context(cafile=str(certs / "ca.pem"))
     with (data / "serve.log").open("wb") as serve_log:
@@ -137,10 +143,10 @@ def main() -> None:
             key=certs / "elements" / "switch-key.pem",
         )
         switch = ks.start_switch(run_dir / "static", static_site=f"127.0.0.1:{site.port}")
-        static = _measure(run_dir, "static", switch, site)
+        static = measure(run_dir, "static", switch, [site])
         ks.stop(switch.proc)
         switch = ks.start_switch(run_dir / "lookup", scp=access)
-        lookup = _measure(run_dir, "lookup", switch, site)
+        lookup = measure(run_dir, "lookup", switch, [site])
     finally:
         ks.stop(switch.proc if switch else None)
         ks.stop(site.proc if site else None)
