@@ -178,7 +178,10 @@ def test_alice_watches_live_traffic(
     expect(status).to_have_attribute("aria-live", "polite")
     expect(p.locator("#traffic-select")).to_have_value(f"number:{POSTED}")
     options = p.locator("#traffic-select option")
-    expect(options).to_have_count(6)  # all, her three numbers, sites east and west (from the hello)
+    # all, her three numbers, her two outbound lines (Bob's, the lobby's), sites east and west
+    expect(options).to_have_count(8)
+    expect(p.locator("#traffic-select option[value='number:+13125550142']")).to_have_count(1)
+    expect(p.locator("#traffic-select option[value='number:+13125550190']")).to_have_count(1)
     expect(tile(p, "offered")).to_have_text("0")
     expect(p.locator("#traffic-chart-rates .uplot canvas")).to_have_count(1)
 
