@@ -9,13 +9,15 @@ the live calls per site from traffic's `traffic.delta`; the static run (WITH_STA
 every call to site a, with the same traffic reports.
 
 Measure: successful calls / wall-clock seconds of the SIPp run, failed calls, mean INVITE → 200,
-the split between the sites (capacities a 100, b 200: least-busy keeps both near the same
+the split between the sites (capacities a 1,500, b 3,000: least busy keeps both near the same
 occupancy, so about 1 : 2). Target (issue 12): least-busy ≥ 0.8 x static.
-Environment: as bench/kamailio (BENCH_CALLS, BENCH_RATE, BENCH_OPEN_CALLS, BENCH_HOLD_MS).
+Environment: BENCH_CALLS, BENCH_RATE as bench/kamailio; BENCH_CALLCENTER_HOLD_MS (2000),
+BENCH_CALLCENTER_OPEN_CALLS (3000).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import ssl
 import subprocess
@@ -26,12 +28,18 @@ import httpx
 
 from bench import report
 from bench.harness import free_port, portal_env, wait_ready
-from bench.kamailio import CALLS, HOLD_MS, OPEN_CALLS, RATE, SWITCHBOARD, cli, ks, measure, token
+from bench.kamailio import CALLS, RATE, SWITCHBOARD, cli, ks, measure, token
 
 TARGET_RATIO = 0.8
+# Calls are held 2 s (not bench/kamailio's 0.1 s): least busy counts live calls from the switch's
+# reports, so what it sees trails the truth by the reporting delay (evapi → traffic → bus); the
+# error is offered calls/s x that delay, small against calls of seconds or minutes, not against
+# calls shorter than the delay itself.
+HOLD_MS = int(os.environ.get("BENCH_CALLCENTER_HOLD_MS", "2000"))
+OPEN_CALLS = int(os.environ.get("BENCH_CALLCENTER_OPEN_CALLS", "3000"))
 TFN = "+18885550178"
 ELEMENT = "switch"
-CAPACITY = {"a": 100, "b": 200}
+CAPACITY = {"a": 1500, "b": 3000}
 ALWAYS = {
     "zone": "UTC",
     "weekly": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
@@ -115,7 +123,9 @@ def main() -> None:
         for name, static_site in (("static", f"127.0.0.1:{sites['a'].port}"), ("least-busy", None)):
             switch = ks.start_switch(run_dir / name, scp=access, static_site=static_site, traffic=traffic)
             ks.wait_log(switch, "evapi: traffic client connected", timeout=30)
-            runs[name] = measure(run_dir, name, switch, list(sites.values()), dnis=TFN)
+            runs[name] = measure(
+                run_dir, name, switch, list(sites.values()), dnis=TFN, hold_ms=HOLD_MS, open_calls=OPEN_CALLS
+            )
             ks.stop(switch.proc)
             switch = None
     finally:

@@ -87,7 +87,14 @@ def _provision(base_url: str, ca: ssl.SSLContext, env: dict[str, str], site: ks.
 
 
 def measure(
-    run_dir: Path, name: str, switch: ks.Switch, sites: Sequence[ks.Site], *, dnis: str = TFN
+    run_dir: Path,
+    name: str,
+    switch: ks.Switch,
+    sites: Sequence[ks.Site],
+    *,
+    dnis: str = TFN,
+    hold_ms: int = HOLD_MS,
+    open_calls: int = OPEN_CALLS,
 ) -> dict[str, Any]:
     """A warm-up (connections to the SCP, caches), then BENCH_CALLS calls at BENCH_RATE; `at_site`
     counts the calls the sites answered in the measured run, `split` per site."""
@@ -102,8 +109,8 @@ def measure(
         calls=CALLS,
         rate=RATE,
         name=name,
-        hold_ms=HOLD_MS,
-        max_open_calls=OPEN_CALLS,
+        hold_ms=hold_ms,
+        max_open_calls=open_calls,
         max_seconds=600,
     )
     split = {site.name: len(site.calls()) - before[site.name] for site in sites}
