@@ -238,7 +238,7 @@ def check_postgres_schemas(split: Split) -> None:
     tables: dict[str, set[str]] = {}
     for row in rows:
         tables.setdefault(row["table_schema"], set()).add(row["table_name"])
-    assert set(tables) == {"gateway", "directory", "tollfree", "traffic", "callcenter", "outbound"}
+    assert set(tables) == {"gateway", "directory", "tollfree", "traffic", "callcenter", "outbound", "events"}
     assert tables["callcenter"] == {"callcenter_alembic_version", "callcenter_audit", "callcenter_revisions"}
     assert tables["outbound"] == {
         "outbound_alembic_version",
@@ -246,6 +246,13 @@ def check_postgres_schemas(split: Split) -> None:
         "outbound_codes",
         "outbound_objects",
         "outbound_usage",
+    }
+    assert tables["events"] == {
+        "events_alembic_version",
+        "events_alarms",
+        "events_audit",
+        "events_log",
+        "events_thresholds",
     }
     assert all(name.startswith("tollfree_") for name in tables["tollfree"])
     assert {"tollfree_numbers", "tollfree_versions", "tollfree_alembic_version"} <= tables["tollfree"]

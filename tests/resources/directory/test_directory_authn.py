@@ -192,6 +192,8 @@ async def test_principal_resolution(env: Env) -> None:
         "directory:self",
         "directory:view-audit",
         "directory:view-users",
+        "events:manage",
+        "events:view",
         "outbound:edit",
         "outbound:view",
         "tollfree:edit-routing",
