@@ -191,13 +191,16 @@ def switch_command(
     shm_mb: int = 512,
     traffic: TrafficReporting | None = None,
     outbound: OutboundTrunk | None = None,
+    probes: Path | None = None,
 ) -> list[str]:
     """`kamailio …` for deploy/kamailio/kamailio.cfg: SCP lookup (`scp`) or WITH_STATIC_ROUTE (with
     `scp` too, its element certificate reports traffic);
     `outbound` opens the customer-PBX port (it asks the network plane of `scp` too).
     Shared memory holds every transaction for tm's 5 s wait timer: ~100 MB at 1,000 calls/s.
     `traffic` turns the traffic reports on (they use the SCP's credentials, so `scp` is needed);
-    without it the switch runs WITHOUT_TRAFFIC."""
+    without it the switch runs WITHOUT_TRAFFIC. `probes` (a dispatcher list file, with `traffic`)
+    turns on site probing: SIP OPTIONS every second, down after 2 misses, reported to the events
+    resource on the same network plane."""
     defines = [f"SIP_PORT={port}", f"SIP_WORKERS={sip_workers}", f"ASYNC_WORKERS={async_workers}"]
     if static_site is not None:
         defines += ["WITH_STATIC_ROUTE", f'STATIC_SITE="{static_site}"']
@@ -230,6 +233,12 @@ def switch_command(
             f'EVAPI_ADDR="127.0.0.1:{traffic.evapi_port}"',
             f'TRAFFIC_HTTPCON="traffic=>{traffic.base_url}"',
         ]
+        if probes is not None:
+            defines += [
+                f'PROBE_LIST="{probes}"',
+                "PROBE_INTERVAL=1",
+                f'EVENTS_HTTPCON="events=>{traffic.base_url.rsplit("/", 1)[0]}/events"',
+            ]
     command = ["kamailio", "-f", str(CONFIG), "-DD", "-E", "-P", str(run_dir / "kamailio.pid")]
     command += ["-Y", str(run_dir), "-m", str(shm_mb)]
     for d in defines:
@@ -248,6 +257,7 @@ def start_switch(
     name: str = "kamailio",
     traffic: TrafficReporting | None = None,
     outbound_gateway: str | None = None,
+    probes: Path | None = None,
 ) -> Switch:
     """Start Kamailio on a free port and wait until it answers an OPTIONS ping. With
     `outbound_gateway` (host:port) it also takes customer-PBX calls on a second free port."""
@@ -264,6 +274,7 @@ def start_switch(
         async_workers=async_workers,
         traffic=traffic,
         outbound=outbound,
+        probes=probes,
     )
     log_path = run_dir / f"{name}.log"
     with log_path.open("wb") as log:
@@ -430,6 +441,7 @@ def start_site(run_dir: Path, *, name: str, kind: str = "answer", port: int | No
         "sipp",
         *("-sf", str(SCENARIOS / f"uas_{kind}.xml")),
         *("-i", "127.0.0.1", "-p", str(port), "-set", "site", name),
+        "-aa",  # answer the switch's SIP OPTIONS probes with 200
         *("-trace_logs", "-log_file", str(log_path), "-trace_err", "-error_file", str(errors_path)),
         "-nostdin",
     ]

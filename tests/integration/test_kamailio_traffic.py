@@ -102,7 +102,12 @@ EVENT_TYPES = {
 
 
 @contextmanager
-def traffic_portal(data: Path, *, evapi_port: int) -> Iterator[Portal]:
+def traffic_portal(
+    data: Path,
+    *,
+    evapi_port: int,
+    actions: tuple[str, ...] = ("tollfree:route-query", "callcenter:route-query", "traffic:ingest"),
+) -> Iterator[Portal]:
     """e2e_support.launch_portal plus: element `switch` (route queries to the SCP and the
     call-center router, traffic reports), the portal dialling the switch's evapi port, the demo's
     switch simulator off."""
@@ -121,7 +126,6 @@ def traffic_portal(data: Path, *, evapi_port: int) -> Iterator[Portal]:
     run_cli(env, "certs")
     run_cli(env, "migrate")
     run_cli(env, "demo", "--load-only")
-    actions = ("tollfree:route-query", "callcenter:route-query", "traffic:ingest")
     run_cli(env, "element", "add", ELEMENT, *(arg for a in actions for arg in ("--action", a)))
     proc = start_server(env, portal.log_path, "serve")
     try:
