@@ -65,6 +65,10 @@ class Router:
         else:
             self._configs.pop(customer_id, None)
 
+    def loaded(self) -> dict[str, service.Config]:
+        """The configurations in memory now, by customer (those whose calls were routed lately)."""
+        return {customer_id: loaded.config for customer_id, loaded in self._configs.items()}
+
     async def config(self, customer_id: str, at: datetime) -> service.Config:
         loaded = self._configs.get(customer_id)
         if loaded is not None and self._fresh(loaded, at):

@@ -8,6 +8,7 @@ in-memory replica of the directory's tenancy tree (reseller staff's reach, acces
   `callcenter.distributions` `{"customers": {customer id: [names]}}`, the distributions in effect
   now or scheduled, of every customer. It also goes out at start, after every change and every
   `NAMES_INTERVAL` seconds (a scheduled removal takes effect without an event).
+* sites near their capacity → `events.condition` for the event monitor (capacity.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from resources.callcenter import service
+from resources.callcenter.capacity import CHECK_SECONDS, CONDITION_TOPIC, CapacityWatch
 from resources.callcenter.context import CHANGED, Context, transaction
 from resources.kit.events import Event
 from resources.kit.follow import every, follow
@@ -50,6 +52,19 @@ async def handle(ctx: Context, event: Event) -> None:
         await publish_names(ctx)
 
 
+async def check_capacity(ctx: Context, watch: CapacityWatch) -> None:
+    now = ctx.clock().timestamp()
+    occupancy = ctx.router.occupancy
+    conditions = watch.check(
+        ctx.router.loaded(),
+        live=lambda customer_id, site: occupancy.live(customer_id=customer_id, site=site, now=now),
+        resellers=ctx.tenancy.current.resellers_of,
+        now=now,
+    )
+    for condition in conditions:
+        await ctx.bus.publish(CONDITION_TOPIC, condition)
+
+
 @asynccontextmanager
 async def run_router(ctx: Context) -> AsyncIterator[None]:
     async def on_event(event: Event) -> None:
@@ -59,6 +74,7 @@ async def run_router(ctx: Context) -> AsyncIterator[None]:
         ctx.router.forget()  # events may have been missed while the subscription was down
         await publish_names(ctx)
 
+    watch = CapacityWatch()
     subscribed = asyncio.Event()
     listen = follow(
         ctx.bus,
@@ -74,6 +90,10 @@ async def run_router(ctx: Context) -> AsyncIterator[None]:
         asyncio.create_task(
             every(NAMES_INTERVAL, lambda: publish_names(ctx), log=log, what="callcenter: distribution names"),
             name="callcenter-names",
+        ),
+        asyncio.create_task(
+            every(CHECK_SECONDS, lambda: check_capacity(ctx, watch), log=log, what="callcenter: capacity"),
+            name="callcenter-capacity",
         ),
     ]
     try:

@@ -57,6 +57,12 @@ class Tenancy:
             node = self._orgs.get(node.parent_id) if node.parent_id else None
         return out
 
+    def resellers_of(self, customer_id: str) -> tuple[str, ...]:
+        """The customer's reseller chain, top-most first (() for the provider's own customers
+        and for an id the tree does not know)."""
+        org = self._orgs.get(customer_id)
+        return org.chain if org is not None else ()
+
     def is_suspended(self, org_id: str) -> bool:
         """The org or any org above it is suspended."""
         return any(o.suspended for o in self.ancestors(org_id))

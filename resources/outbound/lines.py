@@ -46,7 +46,7 @@ LINES = "outbound.lines"
 
 def resellers_of(tenancy: Tenancy, customer_id: str) -> list[str]:
     """The customer's resellers, top-most first ([] for a customer the tree does not know)."""
-    return [o.id for o in reversed(tenancy.ancestors(customer_id)) if o.kind == "reseller"]
+    return list(tenancy.resellers_of(customer_id))
 
 
 async def lines_snapshot(session: AsyncSession, tenancy: Tenancy) -> dict[str, Any]:
