@@ -168,6 +168,16 @@ class Accepted(BaseModel):
     accepted: int
 
 
+class ProbeReport(BaseModel):
+    """A change of a probed site's state, as the switch reports it (probes.py)."""
+
+    target: str = Field(description="The SIP URI the switch probes, as in the probe list: sip:10.0.0.71:5071")
+    state: str = Field(description="down (missed the probes) or up (answers again)")
+    at: float = Field(
+        description="Epoch seconds of the change; an older report than the target's latest is ignored"
+    )
+
+
 CONTRACT = Contract(
     manifest=MANIFEST,
     operations=(
@@ -249,6 +259,22 @@ CONTRACT = Contract(
             body=Condition,
             responses={202: Accepted},
             description="One condition or an array of up to 1000",
+        ),
+        op(
+            "POST",
+            "/network/probes",
+            "Report a probed site down or up (the switch's SIP OPTIONS probing)",
+            plane="network",
+            body=ProbeReport,
+            responses={202: Accepted},
+            description="The site is found by its SIP URI; `accepted` 0: older than the latest report",
+        ),
+        op(
+            "GET",
+            "/network/probe-list",
+            "The dispatcher list file of every known site (text/plain: `1 <uri> 0 0 site=<customer>/<name>`)",
+            plane="network",
+            responses={200: None},
         ),
     ),
 )
