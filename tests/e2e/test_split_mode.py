@@ -238,7 +238,16 @@ def check_postgres_schemas(split: Split) -> None:
     tables: dict[str, set[str]] = {}
     for row in rows:
         tables.setdefault(row["table_schema"], set()).add(row["table_name"])
-    assert set(tables) == {"gateway", "directory", "tollfree", "traffic", "callcenter", "outbound", "events"}
+    assert set(tables) == {
+        "gateway",
+        "directory",
+        "tollfree",
+        "traffic",
+        "callcenter",
+        "outbound",
+        "events",
+        "tickets",
+    }
     assert tables["callcenter"] == {"callcenter_alembic_version", "callcenter_audit", "callcenter_revisions"}
     assert tables["outbound"] == {
         "outbound_alembic_version",
@@ -253,6 +262,14 @@ def check_postgres_schemas(split: Split) -> None:
         "events_audit",
         "events_log",
         "events_thresholds",
+    }
+    assert tables["tickets"] == {
+        "tickets_alembic_version",
+        "tickets_attachments",
+        "tickets_counters",
+        "tickets_history",
+        "tickets_notes",
+        "tickets_tickets",
     }
     assert all(name.startswith("tollfree_") for name in tables["tollfree"])
     assert {"tollfree_numbers", "tollfree_versions", "tollfree_alembic_version"} <= tables["tollfree"]

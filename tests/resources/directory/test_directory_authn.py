@@ -196,6 +196,8 @@ async def test_principal_resolution(env: Env) -> None:
         "events:view",
         "outbound:edit",
         "outbound:view",
+        "tickets:open",
+        "tickets:view",
         "tollfree:edit-routing",
         "tollfree:view",
         "tollfree:view-audit",

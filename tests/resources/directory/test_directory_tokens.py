@@ -36,7 +36,7 @@ async def test_create_verify_revoke(env: Env) -> None:
     assert verified[1].user_id == env.ids["alice@globex"]
     # callcenter:view and edit + 7 directory + outbound:view and edit + tollfree:view, edit-routing
     # and view-audit + traffic:view
-    assert len(verified[1].entitlements) == 17
+    assert len(verified[1].entitlements) == 19
     async with env.tx(write=False) as tx:
         stored = await tx.session.get(ApiToken, row.id)
         assert stored is not None

@@ -1,0 +1,72 @@
+"""The tickets alembic tree: head matches the models exactly on SQLite and on PostgreSQL (its
+own schema), and downgrade removes everything."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from resources.kit.db import create_engine
+from resources.kit.migrate import CONNECTION, alembic_config, upgrade
+from resources.tickets.models import Base
+
+TREE = Path(__file__).resolve().parents[3] / "resources" / "tickets" / "migrations"
+PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+TABLES = [
+    "tickets_alembic_version",
+    "tickets_attachments",
+    "tickets_counters",
+    "tickets_history",
+    "tickets_notes",
+    "tickets_tickets",
+]
+HEAD = "0001"
+
+
+def _check(sync: Connection, schema: str | None) -> tuple[list[str], list[Any], str]:
+    if schema is not None:  # reflection ignores schema_translate_map: look from inside the schema
+        sync.exec_driver_sql(f'SET search_path TO "{schema}"')
+    opts = {"version_table": "tickets_alembic_version", "compare_type": True}
+    diffs = compare_metadata(MigrationContext.configure(sync, opts=opts), Base.metadata)
+    version = sync.execute(text("SELECT version_num FROM tickets_alembic_version")).scalar_one()
+    return sorted(inspect(sync).get_table_names()), diffs, version
+
+
+async def test_sqlite_upgrade_matches_models_and_downgrades(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    await upgrade(migrations_dir=TREE, url=url, schema=None)
+    engine = create_engine(url=url, schema=None)
+    try:
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_check, None) == (TABLES, [], HEAD)
+
+            def down(sync: Connection) -> list[str]:
+                cfg = alembic_config(migrations_dir=TREE, part="tickets", schema=None)
+                cfg.attributes[CONNECTION] = sync
+                command.downgrade(cfg, "base")
+                return sorted(inspect(sync).get_table_names())
+
+            assert await conn.run_sync(down) == ["tickets_alembic_version"]
+            await conn.commit()
+    finally:
+        await engine.dispose()
+
+
+async def test_postgresql_upgrade_matches_models() -> None:
+    schema = f"tickets_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(url=PG_URL, schema=schema)
+    try:
+        await upgrade(migrations_dir=TREE, url=PG_URL, schema=schema)
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_check, schema) == (TABLES, [], HEAD)
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        await engine.dispose()
