@@ -12,6 +12,9 @@ staff's transitions, internal notes, severity and assignment and the queue.
 
 A ticket the caller may not see is a 404 (no leak of existence); a visible one it may not change
 a 403.
+
+The chat of a ticket ("Talk to us", chat.py): the customer's users who see it (`tickets:view`)
+and the staff who work it (`tickets:work`, reaching the customer); `chat_refusal` says why not.
 """
 
 from __future__ import annotations
@@ -88,3 +91,19 @@ def require_open(caller: Caller, customer_id: str, *, tenancy: Tenancy | None) -
         raise ProblemError(404, detail=f"no such customer: {customer_id}")
     if not (caller.has(OPEN) or (is_staff(caller) and caller.has(WORK))):
         raise ProblemError(403, detail="you may view tickets but not open them")
+
+
+def chat_refusal(caller: Caller, customer_id: str | None, *, tenancy: Tenancy | None) -> str | None:
+    """Why the caller may not take part in the chat of a ticket of `customer_id` (None: it may;
+    `customer_id` None: the ticket is not known yet, only the entitlements are checked)."""
+    if not caller.has(VIEW):
+        return "you may not see tickets (tickets:view)"
+    if is_staff(caller) and not caller.has(WORK):
+        return "only staff working tickets (tickets:work) take part in chats"
+    if customer_id is not None and not reaches(caller, customer_id, tenancy):
+        return "this ticket is not one of your company's"
+    return None
+
+
+def chat_role(caller: Caller) -> Role:
+    return "staff" if is_staff(caller) else "customer"

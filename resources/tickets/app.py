@@ -1,6 +1,7 @@
 """`create_app(settings)`: the tickets resource as an ASGI app.
 
-Routes: `/healthz`, the pages (views.py) and the JSON API (routes.py). The lifespan owns the
+Routes: `/healthz`, the pages (views.py, views_chat.py), the JSON API (routes.py) and the chat's
+websocket and script (chat_ws.py). The lifespan owns the
 engine and runs the runtime (runtime.py: the tenancy replica); it runs no migrations
 (`switchboard migrate` does)."""
 
@@ -13,7 +14,7 @@ from starlette.applications import Starlette
 
 from resources.kit.app import context_lifespan, resource_app
 from resources.kit.settings import ResourceSettings
-from resources.tickets import routes, views
+from resources.tickets import chat_ws, routes, views, views_chat
 from resources.tickets.context import Context, open_context
 from resources.tickets.openapi import CONTRACT
 from resources.tickets.runtime import run_tickets
@@ -31,7 +32,7 @@ def create_app(
     app = resource_app(
         settings=tickets,
         resource_dir=RESOURCE_DIR,
-        routes=[*routes.routes(), *views.routes()],
+        routes=[*routes.routes(), *views.routes(), *views_chat.routes(), *chat_ws.routes()],
         lifespan=context_lifespan(
             open_context=lambda: open_context(tickets), runtimes=run_tickets, context=context
         ),

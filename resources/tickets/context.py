@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from resources.kit.db import open_engine, unit_of_work
 from resources.kit.events import EventBus
 from resources.kit.tenancy import TenancyReplica
+from resources.tickets.chat_hub import ChatHub
 from resources.tickets.settings import MB, TicketsSettings
 
 CHANGED = "tickets.changed"
@@ -37,6 +38,7 @@ class Context:
     page_size: int = 50
     max_page_size: int = 200
     tenancy: TenancyReplica = field(default_factory=TenancyReplica)  # the directory's tree (resellers)
+    chat: ChatHub = field(default_factory=ChatHub)  # this process's chat websockets (chat_hub.py)
 
 
 def context_of(settings: TicketsSettings, maker: async_sessionmaker[AsyncSession], **extra: Any) -> Context:

@@ -47,6 +47,13 @@ def _rules() -> tuple[Rule, ...]:
         ("POST", "/ticket/{id}/note", VIEW),
         ("POST", "/ticket/{id}/attachment", VIEW),
         ("POST", "/ticket/{id}/work", WORK),
+        # the chat ("Talk to us"; chat_ws.py, views_chat.py): who takes part is the service's
+        # decision (access.chat_refusal: customer users seeing the ticket, staff with tickets:work)
+        ("GET", "/chat/new", OPEN),
+        ("POST", "/chat/new", OPEN),
+        ("POST", "/ticket/{id}/chat", VIEW),
+        ("WS", "/{id}/chat/ws", VIEW),
+        ("GET", "/chat.js", VIEW),
         # the JSON API (routes.py)
         ("GET", TMF, VIEW),
         ("POST", TMF, OPEN),
@@ -54,6 +61,7 @@ def _rules() -> tuple[Rule, ...]:
         ("PATCH", TMF + "/{id}", VIEW),
         ("POST", "/api/troubleTicket/{id}/attachment", VIEW),
         ("GET", "/api/troubleTicket/{id}/attachment/{aid}", VIEW),
+        ("GET", "/api/troubleTicket/{id}/chat", VIEW),
         ("GET", "/api/queue", WORK),
         ("POST", "/api/queue/bulk", WORK),
     ]

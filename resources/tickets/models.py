@@ -1,6 +1,7 @@
 """tickets tables: the tickets (TMF621 trouble tickets), their notes, attachments (bytes in the
-database, ≤ 5 MB each), the history of every change, and the counter each issuer numbers its
-tickets from (allocated in the creating transaction, so a rolled-back ticket leaves no gap).
+database, ≤ 5 MB each), the history of every change, the chat transcript ("Talk to us", kept
+apart from the notes), and the counter each issuer numbers its tickets from (allocated in the
+creating transaction, so a rolled-back ticket leaves no gap).
 
 Relationships are not mapped: the repository reads notes, attachments and history itself.
 """
@@ -17,7 +18,7 @@ from resources.kit.db import UTCDateTime
 
 SEVERITIES = ("critical", "major", "minor", "low")
 TICKET_TYPES = ("trouble", "inquiry", "request")
-CHANNELS = ("portal", "api", "alarm")
+CHANNELS = ("portal", "api", "alarm", "chat")
 ENTITY_ROLES = ("alarm", "number", "site", "call", "order")
 
 
@@ -105,3 +106,19 @@ class HistoryRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ChatMessageRow(Base):
+    """One message of a ticket's live chat (chat.py): who wrote it (login name, customer or
+    staff, the name shown), the text (trimmed, 1-2000 characters), when."""
+
+    __tablename__ = "tickets_chat_messages"
+    __table_args__ = (Index("ix_tickets_chat_messages_ticket", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[str] = mapped_column(String(24), ForeignKey("tickets_tickets.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(200))
+    author_kind: Mapped[str] = mapped_column(String(16))  # customer | staff
+    name: Mapped[str] = mapped_column(String(200))  # the display name
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -66,7 +66,7 @@ class RelatedParty(BaseModel):
 
 
 class Channel(BaseModel):
-    name: Literal["portal", "api", "alarm"]
+    name: Literal["portal", "api", "alarm", "chat"]
 
 
 class TicketCreate(BaseModel):
@@ -74,7 +74,7 @@ class TicketCreate(BaseModel):
     description: str = Field(description="What is wrong (1-5000 characters)")
     severity: Severity
     ticketType: TicketType = "trouble"
-    channel: Channel | Literal["portal", "api", "alarm"] | None = Field(
+    channel: Channel | Literal["portal", "api", "alarm", "chat"] | None = Field(
         default=None, description="Default api (alarm when a relatedEntity is an alarm)"
     )
     relatedEntity: list[RelatedEntity] = Field(default_factory=list, max_length=20)
@@ -177,6 +177,20 @@ class BulkAnswer(BaseModel):
     items: list[Ticket]
 
 
+class ChatMessage(BaseModel):
+    id: int
+    author: str = Field(description="The login name")
+    author_kind: Literal["customer", "staff"]
+    name: str = Field(description="The name shown")
+    text: str = Field(description="1-2000 characters")
+    at: str = Field(description="RFC 3339, UTC")
+
+
+class Transcript(BaseModel):
+    ticket: str = Field(description="T-000123")
+    messages: list[ChatMessage] = Field(description="Oldest first; the live chat is WS /tickets/{id}/chat/ws")
+
+
 class Binary(BaseModel):
     """The file's bytes (Content-Disposition: attachment)."""
 
@@ -231,6 +245,12 @@ CONTRACT = Contract(
             "/api/troubleTicket/{id}/attachment/{aid}",
             "Download an attachment",
             responses={200: Binary},
+        ),
+        op(
+            "GET",
+            "/api/troubleTicket/{id}/chat",
+            "The ticket's chat transcript",
+            responses={200: Transcript},
         ),
         op(
             "GET",

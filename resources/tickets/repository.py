@@ -11,7 +11,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from resources.tickets.models import AttachmentRow, CounterRow, HistoryRow, NoteRow, TicketRow
+from resources.tickets.models import (
+    AttachmentRow,
+    ChatMessageRow,
+    CounterRow,
+    HistoryRow,
+    NoteRow,
+    TicketRow,
+)
 
 Q = TypeVar("Q", bound=Select[Any])
 UNASSIGNED = "none"  # `assignedTo=none`: tickets nobody works on
@@ -124,5 +131,29 @@ async def history(session: AsyncSession, ticket_id: str) -> list[HistoryRow]:
     return list((await session.execute(query)).scalars())
 
 
-def add(session: AsyncSession, row: TicketRow | NoteRow | AttachmentRow) -> None:
+async def chat_messages(session: AsyncSession, ticket_id: str) -> list[ChatMessageRow]:
+    """The ticket's chat transcript, oldest first."""
+    query = select(ChatMessageRow).where(ChatMessageRow.ticket_id == ticket_id).order_by(ChatMessageRow.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def chat_waiting(session: AsyncSession, ticket_ids: Sequence[str]) -> set[str]:
+    """Those of the tickets whose last chat message is a customer's (no staff reply yet)."""
+    if not ticket_ids:
+        return set()
+    last = (
+        select(func.max(ChatMessageRow.id).label("id"))
+        .where(ChatMessageRow.ticket_id.in_(list(ticket_ids)))
+        .group_by(ChatMessageRow.ticket_id)
+        .subquery()
+    )
+    query = (
+        select(ChatMessageRow.ticket_id)
+        .join(last, ChatMessageRow.id == last.c.id)
+        .where(ChatMessageRow.author_kind == "customer")
+    )
+    return set((await session.execute(query)).scalars())
+
+
+def add(session: AsyncSession, row: TicketRow | NoteRow | AttachmentRow | ChatMessageRow) -> None:
     session.add(row)

@@ -10,6 +10,7 @@ service → serialise. Errors are RFC 9457 problems; 422 carries `errors: [{"fie
   stale) `status` + `statusChangeReason`, `note` (appended), `severity`, `assignedTo` (staff)
 * `POST /api/troubleTicket/{id}/attachment` (multipart, field `file`) → 201;
   `GET /api/troubleTicket/{id}/attachment/{aid}` → the file (attachment, nosniff)
+* `GET /api/troubleTicket/{id}/chat` → the chat transcript `{"ticket", "messages"}` (chat.py)
 * `GET /api/queue?status=&customer=&assignedTo=&q=&offset=&limit=` (staff) → soonest due first;
   `POST /api/queue/bulk` `{ids, assignedTo?, status?, statusChangeReason?}` → all or nothing
 """
@@ -26,7 +27,7 @@ from starlette.routing import Route
 from resources.kit.errors import FieldError, ProblemError
 from resources.kit.middleware import caller_of
 from resources.kit.requests import json_object
-from resources.tickets import service
+from resources.tickets import chat, service
 from resources.tickets.attachments import check_upload, content_disposition
 from resources.tickets.context import Context, transaction
 from resources.tickets.lifecycle import OPEN_STATUSES, STATUSES
@@ -194,6 +195,13 @@ async def get_attachment(request: Request) -> Response:
     return download(row.name, row.media_type, row.content)
 
 
+async def get_chat(request: Request) -> Response:
+    caller = caller_of(request)
+    async with transaction(ctx_of(request), write=False) as tx:
+        row, messages = await chat.transcript(tx, caller=caller, ticket_id=request.path_params["id"])
+    return JSONResponse({"ticket": row.id, "messages": [chat.message_json(m) for m in messages]})
+
+
 async def get_queue(request: Request) -> Response:
     caller = caller_of(request)
     f, (offset, limit) = list_filter(request, default_status=OPEN_STATUSES), paging(request)
@@ -220,6 +228,7 @@ def routes() -> list[Route]:
         Route(TMF + "/{id}", patch_ticket, methods=["PATCH"]),
         Route("/api/troubleTicket/{id}/attachment", upload_attachment, methods=["POST"]),
         Route("/api/troubleTicket/{id}/attachment/{aid}", get_attachment, methods=["GET"]),
+        Route("/api/troubleTicket/{id}/chat", get_chat, methods=["GET"]),
         Route("/api/queue", get_queue, methods=["GET"]),
         Route("/api/queue/bulk", post_bulk, methods=["POST"]),
     ]

@@ -9,6 +9,7 @@ the menu and CSRF). Under `/tickets/…` in the portal:
   only), attachments (upload and download), history, and the moves the caller may take; staff
   set severity and the assignee there
 * `/queue` — the staff queue (views_queue.py)
+* the ticket page's chat panel and "Talk to us" (`/chat/new`): views_chat.py, chat_ws.py
 
 Forms post to the resource and get the page back: 200 with a notice, or 422 with the errors next
 to their inputs and the form as typed. Forms carry the ticket's version: a page left open while
@@ -25,15 +26,15 @@ from starlette.routing import Route
 
 from resources.kit.errors import ProblemError
 from resources.kit.middleware import caller_of
-from resources.tickets import access, service
+from resources.tickets import access, chat, service
 from resources.tickets.attachments import check_upload
 from resources.tickets.context import transaction
-from resources.tickets.lifecycle import moves_for
+from resources.tickets.lifecycle import FINAL, moves_for
 from resources.tickets.models import SEVERITIES, TICKET_TYPES
 from resources.tickets.repository import Filter
 from resources.tickets.routes import read_upload
 from resources.tickets.sla import state_of
-from resources.tickets.views_common import FORM, ctx_of, errors_of, refusal, render, text_fields
+from resources.tickets.views_common import BASE, FORM, ctx_of, errors_of, refusal, render, text_fields
 from resources.tickets.views_queue import queue_routes
 
 LIST_TITLE, NEW_TITLE = "Tickets", "New ticket"
@@ -159,11 +160,14 @@ async def ticket_page(
     headers: dict[str, str] | None = None,
 ) -> Response:
     caller = caller_of(request)
-    async with transaction(ctx_of(request), write=False) as tx:
+    ctx = ctx_of(request)
+    async with transaction(ctx, write=False) as tx:
         d = await service.detail(tx, caller=caller, ticket_id=ticket_id)
+        _, messages = await chat.transcript(tx, caller=caller, ticket_id=ticket_id)
         now = tx.now
     role = access.role_of(caller)
     t = d.ticket
+    talks = access.chat_refusal(caller, t.customer_id, tenancy=ctx.tenancy.current) is None
     return render(
         request,
         "tickets/ticket.html",
@@ -180,6 +184,11 @@ async def ticket_page(
             "form": form or {},
             "severity_options": [(s, s.capitalize()) for s in SEVERITIES],
             "attachment_url": f"/api/tickets/troubleTicket/{t.id}/attachment/",
+            "chat_messages": messages,
+            "chat_viewer": access.chat_role(caller) if talks else None,
+            "chat_open": t.status not in FINAL,
+            "chat_presence": ctx.chat.presence(t.id),
+            "chat_ws_url": f"{BASE}/{t.id}/chat/ws",
             "current": "ticket",
         },
         status=status,

@@ -1,5 +1,6 @@
 """The staff queue page (`/queue`, `tickets:work`): the open tickets of every customer the caller
-reaches, soonest due first, filtered by status, customer, assignee and text; tick tickets and
+reaches, soonest due first (a "chat waiting" marker on those whose chat's last message is a
+customer's), filtered by status, customer, assignee and text; tick tickets and
 assign them (and/or move them) in one go — all or nothing (the first refusal names the ticket
 and changes none)."""
 
@@ -13,7 +14,7 @@ from starlette.routing import Route
 
 from resources.kit.errors import ProblemError
 from resources.kit.middleware import caller_of
-from resources.tickets import service
+from resources.tickets import chat, service
 from resources.tickets.context import transaction
 from resources.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from resources.tickets.repository import Filter
@@ -48,6 +49,7 @@ async def queue_page(
     )
     async with transaction(ctx_of(request), write=False) as tx:
         rows, total = await service.queue(tx, caller=caller, f=f, offset=0, limit=QUEUE_LIMIT)
+        waiting = await chat.waiting(tx, ticket_ids=[r.id for r in rows])
         now = tx.now
     return render(
         request,
@@ -57,6 +59,7 @@ async def queue_page(
             "rows": rows,
             "total": total,
             "sla": lambda t: state_of(t, now),
+            "waiting": waiting,
             "filters": chosen,
             "statuses": STATUSES,
             "notice": notice,

@@ -90,7 +90,7 @@ async def test_a_bad_ticket_names_every_bad_field(rig: Rig) -> None:
         {"field": "description", "message": "is required"},
         {"field": "severity", "message": "must be one of critical, major, minor, low"},
         {"field": "ticketType", "message": "must be one of trouble, inquiry, request"},
-        {"field": "channel", "message": "must be one of portal, api, alarm"},
+        {"field": "channel", "message": "must be one of portal, api, alarm, chat"},
         {"field": "relatedEntity[0].id", "message": "must be a number in E.164, like +18005550100"},
         {"field": "relatedEntity[1].role", "message": "must be one of alarm, number, site, call, order"},
         {

@@ -22,12 +22,13 @@ PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 TABLES = [
     "tickets_alembic_version",
     "tickets_attachments",
+    "tickets_chat_messages",
     "tickets_counters",
     "tickets_history",
     "tickets_notes",
     "tickets_tickets",
 ]
-HEAD = "0001"
+HEAD = "0002"
 
 
 def _check(sync: Connection, schema: str | None) -> tuple[list[str], list[Any], str]:
