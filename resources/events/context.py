@@ -4,6 +4,9 @@ whose side effects go out only after it committed:
 * `events.alarm` `{"seq", "kind", "customer_id", "alarm_id", "at", "actor", "alarm"}` — one per
   log row the transaction wrote, in seq order (the live pages and any follower);
 * `events.thresholds` `{"thresholds": [...]}` — every threshold, when one changed.
+
+Notifications are not side effects of the commit: the deliveries are rows written in the
+transaction itself (notify.py, from engine.transition), which the sender (deliver.py) sends.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from resources.events.models import LogRow
+from resources.events.models import LogRow, SubscriptionRow
 from resources.events.probes import ProbeTargets
 from resources.events.settings import EventsSettings
 from resources.kit.db import open_engine, unit_of_work
@@ -32,6 +36,18 @@ def utcnow() -> datetime:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Outbound:
+    """Where notifications go (settings.py has the knobs)."""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_sink: bool = False
+    deliver_interval: float = 1.0
+    webhook_timeout: float = 5.0
+    portal_url: str = "https://localhost:8443"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Context:
     maker: async_sessionmaker[AsyncSession]
     bus: EventBus
@@ -44,6 +60,8 @@ class Context:
     tenancy: TenancyReplica = field(default_factory=TenancyReplica)  # the directory's tree (resellers)
     probes: ProbeTargets = field(default_factory=ProbeTargets)  # sites by SIP URI (tollfree.numbers)
     failures_in_a_row: int = 5  # failed calls in a row at a site that raise consecutiveCallFailures
+    outbound: Outbound = field(default_factory=Outbound)
+    brands: Any = None  # branding.BrandRegistry for mails; None: the built-in brands
 
 
 @asynccontextmanager
@@ -63,9 +81,24 @@ async def open_context(
                 sweep_interval=settings.sweep_interval,
                 failures_in_a_row=settings.failures_in_a_row,
                 audit_page=settings.audit_page,
+                outbound=Outbound(
+                    smtp_host=settings.smtp_host,
+                    smtp_port=settings.smtp_port,
+                    smtp_sink=bool(settings.smtp_sink),
+                    deliver_interval=settings.deliver_interval,
+                    webhook_timeout=settings.webhook_timeout,
+                    portal_url=settings.portal_url,
+                ),
+                brands=_brands(settings),
             ),
             engine,
         )
+
+
+def _brands(settings: EventsSettings) -> Any:
+    from branding import BUILTIN_BRANDS_DIR, BrandRegistry
+
+    return BrandRegistry.load([BUILTIN_BRANDS_DIR, *([settings.brands_dir] if settings.brands_dir else [])])
 
 
 @dataclass
@@ -76,6 +109,7 @@ class Tx:
     logged: list[LogRow] = field(default_factory=list)  # log rows written (published after commit)
     log_locked: bool = False  # PostgreSQL: this transaction holds the log's append lock
     thresholds_changed: bool = False
+    subscriptions: dict[str, list[SubscriptionRow]] = field(default_factory=dict)  # notify.py's cache
 
 
 @asynccontextmanager

@@ -1,10 +1,12 @@
 """Demo seed (`switchboard demo`): Globex's ASR threshold on every number (raise below 50 %, clear
-at 60 %, 5-minute window, at least 20 calls, major), one open alarm and one cleared one so the
-alarm page is not empty. Running it again changes nothing."""
+at 60 %, 5-minute window, at least 20 calls, major), an e-mail subscription of Globex's NOC
+(major or worse, raised and cleared: its mail lands in the demo outbox) and one of Initech's
+(a customer of the reseller Acme: its mail is in Acme's brand), one open alarm and one cleared
+one so the alarm page is not empty. Running it again changes nothing."""
 
 from __future__ import annotations
 
-from resources.events import engine, thresholds
+from resources.events import engine, subscriptions, thresholds
 from resources.events import repository as repo
 from resources.events.access import MANAGE, VIEW
 from resources.events.conditions import Condition
@@ -15,6 +17,7 @@ from resources.kit.settings import ResourceSettings
 
 CUSTOMER = "globex"
 DEMO = system_caller("demo", (VIEW, MANAGE))
+MAILBOXES = (("globex", "noc@globex.example"), ("initech", "carol@initech.example"))
 THRESHOLD = {"window_seconds": 300, "min_calls": 20, "raise_below": 0.5, "clear_at": 0.6, "severity": "major"}
 
 
@@ -50,6 +53,10 @@ async def seed(settings: ResourceSettings) -> None:
         await thresholds.put(
             tx, caller=DEMO, customer_id=CUSTOMER, metric="asr", target="number:*", body=dict(THRESHOLD)
         )
+        for customer, address in MAILBOXES:
+            await subscriptions.create(
+                tx, caller=DEMO, customer_id=customer, body={"kind": "email", "address": address}
+            )
         open_one, cleared = samples(tx.now.timestamp())
         await engine.observe(tx, open_one)
         gone = await engine.observe(tx, cleared)

@@ -17,6 +17,7 @@ its log row).
   is final: the next active condition raises a new alarm, which correlates to the cleared one
   when that cleared less than `flap_window` ago (flapping is visible as one chain).
 * Every log row bumps the alarm's `version`; the rows are published after commit (context.py).
+  The notifications it causes are delivery rows written with it (notify.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 
+from resources.events import notify
 from resources.events import repository as repo
 from resources.events.conditions import Condition
 from resources.events.context import Tx
@@ -75,6 +77,7 @@ async def transition(tx: Tx, alarm: AlarmRow, trigger: Trigger, *, actor: str | 
     if not tx.log_locked:
         await repo.lock_log(tx.session)
         tx.log_locked = True
+    severity = alarm.perceived_severity  # a clear notifies by the severity it had
     alarm.state = after
     alarm.version = (alarm.version or 0) + 1
     alarm.updated_time = alarm.logged_at = tx.now
@@ -90,6 +93,7 @@ async def transition(tx: Tx, alarm: AlarmRow, trigger: Trigger, *, actor: str | 
         alarm=alarm_json(alarm),
     )
     tx.session.add(row)
+    await notify.enqueue(tx, alarm, row, severity=severity)  # the deliveries, in this transaction
     tx.logged.append(row)
     return row
 

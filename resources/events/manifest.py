@@ -12,11 +12,13 @@ TMF = "/api/tmf-api/alarmManagement/v4/alarm"
 ACTIONS = (
     Action(
         name=VIEW,
-        description="See your company's alarms (TMF642), their history and feed, and the quality thresholds",
+        description="See your company's alarms (TMF642), their history and feed, the quality thresholds, "
+        "the notification subscriptions and the demo mail outbox",
     ),
     Action(
         name=MANAGE,
-        description="Acknowledge, unacknowledge and comment alarms; change the quality thresholds",
+        description="Acknowledge, unacknowledge and comment alarms; change the quality thresholds and "
+        "the notification subscriptions (e-mail, webhook)",
     ),
     Action(
         name=REPORT,
@@ -30,6 +32,10 @@ def _rules() -> tuple[Rule, ...]:
     customer: list[tuple[str, str, str]] = [
         # pages (views.py); the gateway checks CSRF on every POST
         ("GET", "/alarms", VIEW),
+        ("GET", "/alarms/subscriptions", VIEW),
+        ("POST", "/alarms/subscriptions", MANAGE),
+        ("POST", "/alarms/subscriptions/{subscription_id}/delete", MANAGE),
+        ("GET", "/alarms/outbox", VIEW),
         ("GET", "/alarms/rows", VIEW),
         ("GET", "/alarms/count", VIEW),
         ("WS", "/alarms/ws", VIEW),
@@ -51,6 +57,9 @@ def _rules() -> tuple[Rule, ...]:
         ("GET", "/api/thresholds/{metric}/{target}", VIEW),
         ("PUT", "/api/thresholds/{metric}/{target}", MANAGE),
         ("DELETE", "/api/thresholds/{metric}/{target}", MANAGE),
+        ("GET", "/api/subscriptions", VIEW),
+        ("POST", "/api/subscriptions", MANAGE),
+        ("DELETE", "/api/subscriptions/{subscription_id}", MANAGE),
     ]
     return rule_table(
         customer=customer,

@@ -9,7 +9,15 @@
   acknowledged, unacknowledged, commented) with the alarm's TMF642 snapshot after it, written in
   the alarm change's transaction. `seq` is the store-and-forward cursor (`GET /api/feed`).
 * `events_thresholds`: a customer's quality thresholds (conditions.Threshold), which the
-  detectors follow; `events_audit`: who changed them, when, from which session, before/after.
+  detectors follow; `events_audit`: who changed them (and the subscriptions), when, from which
+  session, before/after.
+* `events_subscriptions`: who hears of a customer's alarms — e-mail addresses (any number, one
+  row per address) and at most one webhook (a partial unique index), each with a minimum
+  severity and the log kinds it wants; `secret` signs the webhook's bodies (it must be usable,
+  so it is stored; the API shows it once).
+* `events_deliveries`: the durable outbox (notify.py writes it in the alarm change's
+  transaction, deliver.py sends it): one row per (log row, matching subscription).
+* `events_outbox_mail`: what the demo SMTP sink received (smtp_sink.py), for `/alarms/outbox`.
 """
 
 from __future__ import annotations
@@ -17,13 +25,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, Integer, String, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from resources.kit.db import UTCDateTime
 
 OPEN_WHERE = "state != 'cleared'"
 CLEARING_WHERE = "clearing_since IS NOT NULL"
+WEBHOOK_WHERE = "kind = 'webhook'"
+EMAIL_WHERE = "kind = 'email'"
 
 
 class Base(DeclarativeBase):
@@ -128,3 +138,81 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(40))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class SubscriptionRow(Base):
+    """One e-mail address or the webhook that hears of a customer's alarms."""
+
+    __tablename__ = "events_subscriptions"
+    __table_args__ = (
+        Index(
+            "ix_events_subscriptions_webhook",
+            "customer_id",
+            unique=True,
+            sqlite_where=text(WEBHOOK_WHERE),
+            postgresql_where=text(WEBHOOK_WHERE),
+        ),
+        Index(
+            "ix_events_subscriptions_email",
+            "customer_id",
+            "address",
+            unique=True,
+            sqlite_where=text(EMAIL_WHERE),
+            postgresql_where=text(EMAIL_WHERE),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    customer_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))  # email | webhook
+    address: Mapped[str | None] = mapped_column(String(254))  # e-mail
+    url: Mapped[str | None] = mapped_column(String(2000))  # webhook
+    secret: Mapped[str | None] = mapped_column(String(64))  # webhook: the HMAC key
+    min_severity: Mapped[str] = mapped_column(String(16))
+    kinds: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(200))
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the webhook answered 410
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class DeliveryRow(Base):
+    """One notification to send: a log row for one subscription (the durable outbox)."""
+
+    __tablename__ = "events_deliveries"
+    __table_args__ = (
+        Index("ix_events_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_events_deliveries_subscription", "subscription_id", "state", "seq"),
+        Index("ix_events_deliveries_customer", "customer_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(ForeignKey("events_log.seq"))
+    channel: Mapped[str] = mapped_column(String(8))  # email | webhook
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # notify.payload_of
+    state: Mapped[str] = mapped_column(String(8))  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # set when the row is written (before its log row has a seq): the flush fills `seq` in
+    log: Mapped[LogRow] = relationship(lazy="raise")
+
+
+class MailRow(Base):
+    """A message the demo SMTP sink received."""
+
+    __tablename__ = "events_outbox_mail"
+    __table_args__ = (Index("ix_events_outbox_mail_customer", "customer_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    customer_id: Mapped[str | None] = mapped_column(String(64))  # its X-Switchboard-Customer
+    mail_from: Mapped[str] = mapped_column(String(320))
+    rcpt_to: Mapped[list[str]] = mapped_column(JSON)
+    subject: Mapped[str] = mapped_column(String(1000))
+    message: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message

@@ -151,6 +151,56 @@ class Thresholds(BaseModel):
     items: list[Threshold]
 
 
+NotifyKind = Literal["raised", "updated", "cleared", "acknowledged", "unacknowledged", "commented"]
+
+
+def _default_kinds() -> list[NotifyKind]:
+    return ["raised", "cleared"]
+
+
+class NewSubscription(BaseModel):
+    kind: Literal["email", "webhook"]
+    address: str | None = Field(default=None, max_length=254, description="email: the address")
+    url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="webhook: an https:// URL (http:// only to 127.0.0.1 or localhost)",
+    )
+    min_severity: Literal["critical", "major", "minor", "warning"] = "major"
+    kinds: list[Literal["raised", "updated", "cleared", "acknowledged", "unacknowledged", "commented"]] = (
+        Field(default_factory=_default_kinds, min_length=1)
+    )
+
+
+class Subscription(BaseModel):
+    id: str
+    customer_id: str
+    kind: Literal["email", "webhook"]
+    address: str | None = None
+    url: str | None = None
+    min_severity: Literal["critical", "major", "minor", "warning"]
+    kinds: list[str]
+    state: Literal["active", "disabled"] = Field(description="disabled: the webhook answered 410")
+    disabled_reason: str | None
+    created_at: str
+    created_by: str
+
+
+class CreatedSubscription(Subscription):
+    secret: str | None = Field(
+        default=None,
+        description="webhook: the signing secret, shown this once (webhook.py: how to verify)",
+    )
+
+
+class Subscriptions(BaseModel):
+    customer: str
+    items: list[Subscription]
+
+
+SUBSCRIPTION_PATH = {"subscription_id": {"type": "string", "minLength": 1, "maxLength": 32}}
+
+
 class Condition(BaseModel):
     customer_id: str
     resellers: list[str] = Field(default_factory=list)
@@ -250,6 +300,30 @@ CONTRACT = Contract(
             query=CustomerQuery,
             responses={204: None},
             path_params=THRESHOLD_PATH,
+        ),
+        op(
+            "GET",
+            "/api/subscriptions",
+            "The customer's alarm notification subscriptions",
+            query=CustomerQuery,
+            responses={200: Subscriptions},
+        ),
+        op(
+            "POST",
+            "/api/subscriptions",
+            "Subscribe an e-mail address or the webhook to the customer's alarms",
+            query=CustomerQuery,
+            body=NewSubscription,
+            responses={201: CreatedSubscription},
+            description="A webhook's signing secret is in this answer only",
+        ),
+        op(
+            "DELETE",
+            "/api/subscriptions/{subscription_id}",
+            "Delete a subscription (its pending deliveries fail)",
+            query=CustomerQuery,
+            responses={204: None},
+            path_params=SUBSCRIPTION_PATH,
         ),
         op(
             "POST",

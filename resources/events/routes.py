@@ -14,6 +14,8 @@ Own:
 * `GET /api/feed?after=<seq>&limit=` → `{"items": [log rows in seq order], "next": <seq>}`
 * `GET /api/open-count` → `{"open_unacknowledged": n}`
 * `GET /api/thresholds`; `GET|PUT|DELETE /api/thresholds/{metric}/{target}`
+* `GET /api/subscriptions`; `POST /api/subscriptions` (201, a webhook's `secret` only here);
+  `DELETE /api/subscriptions/{id}` (204) — subscriptions.py
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from resources.events import service, thresholds
+from resources.events import service, subscriptions, thresholds
 from resources.events.context import Context, transaction
 from resources.events.schemas import entry_json
 from resources.events.service import FEED_DEFAULT, FEED_MAX
@@ -161,6 +163,36 @@ async def delete_threshold(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def list_subscriptions(request: Request) -> Response:
+    caller = caller_of(request)
+    customer = customer_of(request, caller)
+    async with transaction(ctx_of(request), write=False) as tx:
+        found = await subscriptions.listing(tx, caller=caller, customer_id=customer)
+    return JSONResponse({"customer": customer, "items": [subscriptions.subscription_json(s) for s in found]})
+
+
+async def create_subscription(request: Request) -> Response:
+    caller = caller_of(request)
+    customer = customer_of(request, caller)
+    body: dict[str, Any] = await json_object(request)
+    async with transaction(ctx_of(request), write=True) as tx:
+        row, secret = await subscriptions.create(tx, caller=caller, customer_id=customer, body=body)
+    return JSONResponse(subscriptions.subscription_json(row, secret=secret), status_code=201)
+
+
+async def delete_subscription(request: Request) -> Response:
+    caller = caller_of(request)
+    customer = customer_of(request, caller)
+    async with transaction(ctx_of(request), write=True) as tx:
+        await subscriptions.remove(
+            tx,
+            caller=caller,
+            customer_id=customer,
+            subscription_id=str(request.path_params["subscription_id"]),
+        )
+    return Response(status_code=204)
+
+
 def routes() -> list[Route]:
     return [
         Route(BASE, list_alarms, methods=["GET"]),
@@ -172,4 +204,7 @@ def routes() -> list[Route]:
         Route("/api/thresholds/{metric}/{target}", get_threshold, methods=["GET"]),
         Route("/api/thresholds/{metric}/{target}", put_threshold, methods=["PUT"]),
         Route("/api/thresholds/{metric}/{target}", delete_threshold, methods=["DELETE"]),
+        Route("/api/subscriptions", list_subscriptions, methods=["GET"]),
+        Route("/api/subscriptions", create_subscription, methods=["POST"]),
+        Route("/api/subscriptions/{subscription_id}", delete_subscription, methods=["DELETE"]),
     ]

@@ -10,6 +10,7 @@ the menu and CSRF). Under `/events/…` in the portal:
 * `/alarms/{id}` — one alarm: its attributes, correlated alarms, comments and history (its log
   rows); acknowledge / unacknowledge / comment with `events:manage`.
 * `/thresholds` — views_thresholds.py.
+* `/alarms/subscriptions`, `/alarms/outbox` — views_notify.py.
 
 Forms post to the resource and get the page back: 200 with a notice, 422 with the error next to
 its input and the form as typed.
@@ -30,6 +31,7 @@ from resources.events.context import transaction
 from resources.events.routes import ctx_of, named_customer
 from resources.events.tmf import MAX_COMMENT, SEVERITIES_ALL, ListQuery, comment_text
 from resources.events.views_common import BADGES, BASE, url
+from resources.events.views_notify import notify_routes
 from resources.events.views_thresholds import threshold_routes
 from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError
@@ -177,6 +179,7 @@ def _action(verb: str) -> Any:
 
 def routes() -> list[Route]:
     return [
+        *notify_routes(),  # before /alarms/{alarm_id}
         Route("/alarms", alarms_get, methods=["GET"]),
         Route("/alarms/rows", rows_get, methods=["GET"]),
         Route("/alarms/count", count_get, methods=["GET"]),

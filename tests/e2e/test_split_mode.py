@@ -260,12 +260,16 @@ def check_postgres_schemas(split: Split) -> None:
         "events_alembic_version",
         "events_alarms",
         "events_audit",
+        "events_deliveries",
         "events_log",
+        "events_outbox_mail",
+        "events_subscriptions",
         "events_thresholds",
     }
     assert tables["tickets"] == {
         "tickets_alembic_version",
         "tickets_attachments",
+        "tickets_chat_messages",
         "tickets_counters",
         "tickets_history",
         "tickets_notes",

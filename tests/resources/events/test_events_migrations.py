@@ -26,8 +26,17 @@ from resources.kit.migrate import CONNECTION, alembic_config, upgrade
 
 TREE = Path(__file__).resolve().parents[3] / "resources" / "events" / "migrations"
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-TABLES = ["events_alarms", "events_alembic_version", "events_audit", "events_log", "events_thresholds"]
-HEAD = "0001"
+TABLES = [
+    "events_alarms",
+    "events_alembic_version",
+    "events_audit",
+    "events_deliveries",
+    "events_log",
+    "events_outbox_mail",
+    "events_subscriptions",
+    "events_thresholds",
+]
+HEAD = "0002"
 
 
 def _check(sync: Connection, schema: str | None) -> tuple[list[str], list[Any], str]:
