@@ -84,9 +84,13 @@ def referred_type(alarmed_object: str) -> str:
     return REFERRED.get(kind, kind)
 
 
+# left out while they have no value (TMF630: an attribute without a value is absent, not null)
+OPTIONAL = ("ackUserId", "ackSystemId", "alarmClearedTime")
+
+
 def alarm_json(row: AlarmRow) -> dict[str, Any]:
     """The whole TMF642 Alarm."""
-    return {
+    out = {
         "id": row.id,
         "href": HREF + row.id,
         "@type": "Alarm",
@@ -109,6 +113,7 @@ def alarm_json(row: AlarmRow) -> dict[str, Any]:
         "comment": [{"time": c["time"], "userId": c["author"], "comment": c["text"]} for c in row.comments],
         "occurrences": row.occurrences,
     }
+    return {k: v for k, v in out.items() if v is not None or k not in OPTIONAL}
 
 
 def select_fields(alarm: Mapping[str, Any], fields: tuple[str, ...] | None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from resources.kit.openapi import Contract, op
 from resources.tickets.manifest import MANIFEST, TMF
@@ -66,6 +66,7 @@ class RelatedParty(BaseModel):
 
 
 class Channel(BaseModel):
+    id: Literal["portal", "api", "alarm", "chat"]
     name: Literal["portal", "api", "alarm", "chat"]
 
 
@@ -125,7 +126,7 @@ class Attachment(BaseModel):
 class StatusChange(BaseModel):
     status: Status
     changeDate: str
-    changeReason: str | None
+    changeReason: str | None = Field(default=None, description="Left out when none was given")
 
 
 class Ticket(BaseModel):
@@ -139,27 +140,38 @@ class Ticket(BaseModel):
     severity: Severity
     ticketType: TicketType
     status: Status
-    statusChangeReason: str | None
+    statusChangeReason: str | None = Field(
+        default=None, description="Left out until a status change gives one"
+    )
     channel: Channel
     relatedEntity: list[RelatedEntity]
     relatedParty: list[RelatedParty]
-    requestedResolutionDate: str | None
+    requestedResolutionDate: str | None = Field(default=None, description="Left out unless asked for")
     expectedResolutionDate: str = Field(description="When the SLA is due")
-    resolutionDate: str | None
-    closedDate: str | None
+    resolutionDate: str | None = Field(default=None, description="Left out until resolved")
+    closedDate: str | None = Field(default=None, description="Left out until closed")
     creationDate: str
     lastUpdate: str
-    assignedTo: str | None
+    assignedTo: str | None = Field(default=None, description="Left out while nobody is assigned")
     slaState: Literal["ok", "warning", "breached"]
     note: list[Note] | None = Field(default=None, description="The single GET")
     attachment: list[Attachment] | None = Field(default=None, description="The single GET")
     statusChange: list[StatusChange] | None = Field(default=None, description="The single GET")
 
 
-class TicketList(BaseModel):
-    """A JSON array of tickets; headers X-Total-Count and X-Result-Count."""
+class TicketItem(BaseModel):
+    """A ticket in a list: the Ticket's attributes (those `fields=` names), id, href and @type
+    always; notes, attachments and status changes only in the single GET."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(populate_by_name=True, extra="allow")
+
+    id: str
+    href: str
+    type_: str = Field(alias="@type")
+
+
+class TicketList(RootModel[list[TicketItem]]):
+    """A JSON array of tickets; headers X-Total-Count and X-Result-Count."""
 
 
 class UploadBody(BaseModel):

@@ -39,7 +39,7 @@ FIELDS = (
     "attachment",
     "statusChange",
 )
-ALWAYS = ("id", "href")
+ALWAYS = ("id", "href", "@type")
 
 
 def tmf_time(at: datetime | None) -> str | None:
@@ -51,7 +51,7 @@ def etag(row: TicketRow) -> str:
 
 
 def parse_fields(raw: str | None) -> tuple[str, ...] | None:
-    """`fields=status,severity` → the attributes to write (id and href always); None: all."""
+    """`fields=status,severity` → the attributes to write (id, href and @type always); None: all."""
     if raw is None:
         return None
     wanted = [f.strip() for f in raw.split(",") if f.strip()]
@@ -85,19 +85,20 @@ def attachment_json(row: AttachmentRow) -> dict[str, Any]:
     }
 
 
+# left out while they have no value (TMF630: an attribute without a value is absent, not null)
+OPTIONAL = ("statusChangeReason", "requestedResolutionDate", "resolutionDate", "closedDate", "assignedTo")
+
+
 def status_changes(history: Iterable[HistoryRow]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for h in history:
         if h.kind == "created":
-            out.append({"status": "acknowledged", "changeDate": tmf_time(h.at), "changeReason": None})
+            out.append({"status": "acknowledged", "changeDate": tmf_time(h.at)})
         elif h.kind == "status" and h.after is not None:
-            out.append(
-                {
-                    "status": h.after["status"],
-                    "changeDate": tmf_time(h.at),
-                    "changeReason": h.after.get("statusChangeReason"),
-                }
-            )
+            change = {"status": h.after["status"], "changeDate": tmf_time(h.at)}
+            if h.after.get("statusChangeReason") is not None:
+                change["changeReason"] = h.after["statusChangeReason"]
+            out.append(change)
     return out
 
 
@@ -132,7 +133,7 @@ def ticket_json(
         "ticketType": row.ticket_type,
         "status": row.status,
         "statusChangeReason": row.status_reason,
-        "channel": {"name": row.channel},
+        "channel": {"id": row.channel, "name": row.channel},
         "relatedEntity": list(row.related),
         "relatedParty": [{"id": row.customer_id, "role": "customer", "@referredType": "Organization"}],
         "requestedResolutionDate": tmf_time(row.requested_resolution_date),
@@ -150,6 +151,7 @@ def ticket_json(
         out["attachment"] = [attachment_json(a) for a in attachments]
     if history is not None:
         out["statusChange"] = status_changes(history)
+    out = {k: v for k, v in out.items() if v is not None or k not in OPTIONAL}
     if fields is not None:
         out = {k: v for k, v in out.items() if k in fields}
     return out

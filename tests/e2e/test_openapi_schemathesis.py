@@ -25,7 +25,7 @@ from spine_checks import Target
 pytestmark = pytest.mark.e2e
 
 ROLES = ["admin", "alice@globex", "bob@globex", "rita@acme"]
-RESOURCES = ["callcenter", "directory", "outbound", "tollfree", "traffic"]
+RESOURCES = ["callcenter", "directory", "events", "outbound", "tickets", "tollfree", "traffic"]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 4
 # Calls that would take away the credentials or the data the rest of the run stands on: the

@@ -39,17 +39,13 @@ async def test_opening_from_an_alarm_stores_it_and_publishes(rig: Rig) -> None:
         "severity": "major",
         "ticketType": "trouble",
         "status": "acknowledged",
-        "statusChangeReason": None,
-        "channel": {"name": "alarm"},
+        "channel": {"id": "alarm", "name": "alarm"},
         "relatedEntity": [ALARM],
         "relatedParty": [{"id": "globex", "role": "customer", "@referredType": "Organization"}],
         "requestedResolutionDate": "2026-12-14T11:00:00Z",
         "expectedResolutionDate": "2026-12-14T17:00:00Z",
-        "resolutionDate": None,
-        "closedDate": None,
         "creationDate": "2026-12-14T09:00:00Z",
         "lastUpdate": "2026-12-14T09:00:00Z",
-        "assignedTo": None,
         "slaState": "ok",
     }
     assert rig.bus.published == [
@@ -62,7 +58,7 @@ async def test_opening_from_an_alarm_stores_it_and_publishes(rig: Rig) -> None:
     assert (one["note"], one["attachment"], one["statusChange"]) == (
         [],
         [],
-        [{"status": "acknowledged", "changeDate": "2026-12-14T09:00:00Z", "changeReason": None}],
+        [{"status": "acknowledged", "changeDate": "2026-12-14T09:00:00Z"}],
     )
 
 
@@ -115,7 +111,7 @@ async def test_staff_open_for_a_customer_they_reach(rig: Rig) -> None:
     assert (r.status_code, r.json()["relatedParty"][0]["id"], r.json()["channel"]) == (
         201,
         "initech",
-        {"name": "api"},
+        {"id": "api", "name": "api"},
     )
     r = await rig.client.post(TMF, json=body, headers=as_("zed"))
     assert (r.status_code, r.json()["detail"]) == (404, "no such customer: initech")
@@ -161,6 +157,7 @@ async def test_list_filters_fields_and_paging_headers(rig: Rig) -> None:
         {
             "id": "T-000005",
             "href": f"/api/tickets{TMF.removeprefix('/api')}/T-000005",
+            "@type": "TroubleTicket",
             "status": "acknowledged",
             "slaState": "ok",
         }
@@ -178,6 +175,7 @@ async def test_list_filters_fields_and_paging_headers(rig: Rig) -> None:
     assert one == {
         "id": "T-000002",
         "href": f"/api/tickets{TMF.removeprefix('/api')}/T-000002",
+        "@type": "TroubleTicket",
         "status": "inProgress",
     }
 
@@ -220,7 +218,7 @@ async def test_if_match_refuses_a_stale_version(rig: Rig) -> None:
     r = await rig.patch("alice", "T-000001", {"status": "cancelled"}, **{"If-Match": 'W/"2"'})
     assert (r.status_code, r.headers["ETag"]) == (200, '"3"')
     r = await rig.patch("admin", "T-000001", {"assignedTo": None}, **{"If-Match": "*"})
-    assert (r.status_code, r.json()["assignedTo"]) == (200, None)
+    assert (r.status_code, "assignedTo" in r.json()) == (200, False)  # unassigned: left out
 
 
 async def test_severity_moves_the_due_time_and_notes_are_appended(rig: Rig) -> None:

@@ -84,7 +84,7 @@ async def test_talk_to_us_opens_an_inquiry_and_its_chat(rig: Rig) -> None:
         "Billing question",
         "Why two invoices?",
         "inquiry",
-        {"name": "chat"},
+        {"id": "chat", "name": "chat"},
         "minor",
         "acknowledged",
     )

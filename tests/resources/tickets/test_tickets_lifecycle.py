@@ -108,11 +108,11 @@ async def test_moving_writes_history_version_and_dates(rig: Rig) -> None:
     rig.clock.now = T0 + timedelta(hours=2)
     r = await rig.patch("admin", tid, {"status": "resolved", "statusChangeReason": "Trunk 2 fixed"})
     body = r.json()
-    assert (body["status"], body["statusChangeReason"], body["resolutionDate"], body["closedDate"]) == (
+    assert (body["status"], body["statusChangeReason"], body["resolutionDate"], "closedDate" in body) == (
         "resolved",
         "Trunk 2 fixed",
         "2026-12-14T11:00:00Z",
-        None,
+        False,
     )
     assert r.headers["ETag"] == '"3"'
     rig.clock.now = T0 + timedelta(hours=3)
@@ -120,10 +120,10 @@ async def test_moving_writes_history_version_and_dates(rig: Rig) -> None:
     body = (await rig.get("alice", tid)).json()
     assert (body["resolutionDate"], body["closedDate"]) == ("2026-12-14T11:00:00Z", "2026-12-14T12:00:00Z")
     assert body["statusChange"] == [
-        {"status": "acknowledged", "changeDate": "2026-12-14T09:00:00Z", "changeReason": None},
-        {"status": "inProgress", "changeDate": "2026-12-14T09:05:00Z", "changeReason": None},
+        {"status": "acknowledged", "changeDate": "2026-12-14T09:00:00Z"},
+        {"status": "inProgress", "changeDate": "2026-12-14T09:05:00Z"},
         {"status": "resolved", "changeDate": "2026-12-14T11:00:00Z", "changeReason": "Trunk 2 fixed"},
-        {"status": "closed", "changeDate": "2026-12-14T12:00:00Z", "changeReason": None},
+        {"status": "closed", "changeDate": "2026-12-14T12:00:00Z"},
     ]
     from resources.tickets import repository as repo
     from resources.tickets.context import transaction
@@ -168,6 +168,6 @@ async def test_the_customer_reopens_within_seven_days(rig: Rig, after: timedelta
     r = await rig.patch("alice", tid, {"status": "inProgress", "statusChangeReason": "Still failing"})
     assert r.status_code == status
     if status == 200:
-        assert (r.json()["status"], r.json()["resolutionDate"]) == ("inProgress", None)
+        assert (r.json()["status"], "resolutionDate" in r.json()) == ("inProgress", False)
     else:
         assert r.json()["detail"] == "a ticket can be reopened only within 7 days of its resolution"

@@ -79,7 +79,7 @@ async def test_the_form_from_an_alarm_and_its_inline_errors(rig: Rig) -> None:
     assert "Ticket T-000001 is open." in r.text
     t = (await rig.get("alice", "T-000001")).json()
     assert (t["channel"], t["relatedEntity"], t["severity"]) == (
-        {"name": "alarm"},
+        {"id": "alarm", "name": "alarm"},
         [{"role": "alarm", "id": "A-17", "@referredType": "Alarm"}],
         "critical",
     )
