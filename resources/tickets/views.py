@@ -27,6 +27,7 @@ from starlette.routing import Route
 from resources.kit.errors import ProblemError
 from resources.kit.middleware import caller_of
 from resources.tickets import access, chat, service
+from resources.tickets.alarms import cleared_alarm
 from resources.tickets.attachments import check_upload
 from resources.tickets.context import transaction
 from resources.tickets.lifecycle import FINAL, moves_for
@@ -179,6 +180,7 @@ async def ticket_page(
             "role": role,
             "staff": role == "staff",
             "moves": moves_for(t, role, now=now, reopen_days=ctx_of(request).reopen_days),
+            "alarm_cleared": cleared_alarm(t, d.history),
             "notice": notice,
             "errors": errors or {},
             "form": form or {},
