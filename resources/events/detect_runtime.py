@@ -88,6 +88,7 @@ class Detectors:
     customers: Customers
     ratios: RatioDetector
     failures: ConsecutiveFailures
+    on_numbers: Callable[[Any], None] | None = None  # also given each good `tollfree.numbers` picture
     handled: int = 0  # bus events handled (malformed ones included)
     ignored: dict[str, int] = field(default_factory=dict)  # malformed payloads, by topic
 
@@ -103,6 +104,8 @@ class Detectors:
                 self.ratios.set_thresholds(parse_thresholds(event.payload))
             elif event.topic == NUMBERS:
                 self.customers.replace(parse_resellers(event.payload))
+                if self.on_numbers is not None:
+                    self.on_numbers(event.payload)
         except ValueError as exc:
             self.ignored[event.topic] = self.ignored.get(event.topic, 0) + 1
             self.log.warning("events: ignored a %s payload: %s", event.topic, exc)
@@ -133,15 +136,18 @@ async def run_detectors(
     failures_in_a_row: int = FAILURES_IN_A_ROW,
     reassert_seconds: float = REASSERT_SECONDS,
     evaluate_every: float = EVALUATE_EVERY,
+    on_numbers: Callable[[Any], None] | None = None,
 ) -> AsyncIterator[Detectors]:
     """Follow the topics and evaluate for the body of the `async with` (entered once
-    subscribed and the pictures asked for); cancelled on exit."""
+    subscribed and the pictures asked for); cancelled on exit. `on_numbers` also gets each
+    `tollfree.numbers` picture that parsed (the site probing's targets, probes.py)."""
     customers = Customers()
     detectors = Detectors(
         emit=emit,
         clock=clock,
         log=log,
         customers=customers,
+        on_numbers=on_numbers,
         ratios=RatioDetector(customers=customers, reassert_seconds=reassert_seconds),
         failures=ConsecutiveFailures(
             customers=customers, in_a_row=failures_in_a_row, reassert_seconds=reassert_seconds

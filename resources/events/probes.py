@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from resources.events.conditions import Condition
+from resources.events.detect_runtime import parse_resellers
 
 CAUSE = "siteUnreachable"
 MAX_TARGET = 256
@@ -75,9 +76,9 @@ class ProbeTargets:
 
     def apply(self, payload: Mapping[str, Any]) -> None:
         """A `tollfree.numbers` picture; ValueError when its shape is wrong (nothing changes)."""
-        raw_sites, raw_numbers = payload.get("sites", []), payload.get("numbers", [])
-        if not isinstance(raw_sites, list) or not isinstance(raw_numbers, list):
-            raise ValueError("sites and numbers must be lists")
+        raw_sites = payload.get("sites", [])
+        if not isinstance(raw_sites, list):
+            raise ValueError("sites must be a list")
         sites: dict[str, SiteRef] = {}
         for item in raw_sites:
             if not isinstance(item, dict) or not all(
@@ -85,14 +86,7 @@ class ProbeTargets:
             ):
                 raise ValueError("each site needs customer_id, name and uri")
             sites[item["uri"]] = SiteRef(item["customer_id"], item["name"])
-        resellers: dict[str, tuple[str, ...]] = {}
-        for item in raw_numbers:
-            if isinstance(item, dict) and isinstance(item.get("customer_id"), str):
-                chain = item.get("resellers", [])
-                resellers[item["customer_id"]] = (
-                    tuple(r for r in chain if isinstance(r, str)) if isinstance(chain, list) else ()
-                )
-        self.sites, self.resellers = sites, resellers
+        self.sites, self.resellers = sites, parse_resellers(payload)
 
     def condition(self, probe: Probe, *, element: str) -> Condition | None:
         """The condition for a change, or None when it is older than the latest one seen for its

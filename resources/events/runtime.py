@@ -6,9 +6,9 @@
 * `events.thresholds` (out) at start and on `events.thresholds-wanted` (the detectors ask so when
   they subscribe; after a change the transaction publishes it, context.py);
 * the in-memory replica of the directory's tenancy tree (reseller staff's reach, access.py);
-* `tollfree.numbers` (in) → the sites the switch probes, by SIP URI (probes.py);
 * the detectors (detect_runtime.py: ASR / NER thresholds and failed calls in a row from
-  `traffic.delta`), whose conditions go into the engine;
+  `traffic.delta`), whose conditions go into the engine (the `tollfree.numbers` picture they
+  follow also gives the sites the switch probes, by SIP URI: probes.py);
 * the sender (deliver.py): the outbox's deliveries out by mail and webhook, with its httpx client;
 * with `SWITCHBOARD_EVENTS_SMTP_SINK=1` (the demo), the SMTP sink on the mail address, filing
   what it receives in the outbox table (smtp_sink.py, outbox_mail.py).
@@ -28,7 +28,7 @@ from resources.events import intake, outbox_mail
 from resources.events.conditions import CONDITION_TOPIC, Condition
 from resources.events.context import THRESHOLDS_WANTED, Context
 from resources.events.deliver import run_sender
-from resources.events.detect_runtime import NUMBERS, NUMBERS_WANTED, run_detectors
+from resources.events.detect_runtime import run_detectors
 from resources.events.smtp_sink import Envelope, SmtpSink
 from resources.events.thresholds import publish_thresholds
 from resources.kit.events import Event
@@ -51,15 +51,6 @@ async def run_events(ctx: Context) -> AsyncIterator[None]:
 
     async def step() -> None:
         await intake.sweep(ctx)
-
-    async def on_numbers(event: Event) -> None:
-        try:
-            ctx.probes.apply(event.payload)
-        except ValueError as exc:
-            log.warning("events: ignored a %s payload: %s", NUMBERS, exc)
-
-    async def ask_numbers(first_time: bool) -> None:
-        await ctx.bus.publish(NUMBERS_WANTED, {})
 
     async def emit(condition: Condition) -> None:
         await intake.report(ctx, [condition])
@@ -91,10 +82,13 @@ async def run_events(ctx: Context) -> AsyncIterator[None]:
                 what=THRESHOLDS_WANTED,
             ),
             follow_tenancy(ctx.bus, ctx.tenancy, log=log),
-            following(
-                ctx.bus, (NUMBERS,), on_event=on_numbers, on_subscribed=ask_numbers, log=log, what=NUMBERS
+            run_detectors(
+                bus=ctx.bus,
+                emit=emit,
+                log=log,
+                failures_in_a_row=ctx.failures_in_a_row,
+                on_numbers=ctx.probes.apply,
             ),
-            run_detectors(bus=ctx.bus, emit=emit, log=log, failures_in_a_row=ctx.failures_in_a_row),
             run_sender(ctx),
         ):
             yield
