@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from resources.kit.errors import ProblemError
@@ -142,12 +142,12 @@ async def new_post(request: Request) -> Response:
     except ProblemError as exc:
         refusal(exc)
         return new_page(request, fields, errors=errors_of(exc, NEW_INPUTS), status=422)
-    return await ticket_page(
-        request,
-        row.id,
-        notice=f"Ticket {row.id} is open.",
-        headers={"HX-Push-Url": f"/tickets/ticket/{row.id}"},
-    )
+    # a whole page load of the ticket (not a swap into this one): its chat script must run, and
+    # htmx does not run scripts it swaps in (allowScriptTags is off)
+    target = f"/tickets/ticket/{row.id}?opened=1"
+    if request.headers.get("HX-Request") == "true":
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 async def ticket_page(
@@ -268,7 +268,9 @@ async def attachment_post(request: Request) -> Response:
 
 
 async def ticket_get(request: Request) -> Response:
-    return await ticket_page(request, _id(request))
+    ticket_id = _id(request)
+    opened = request.query_params.get("opened") == "1"  # just opened from the form (new_post)
+    return await ticket_page(request, ticket_id, notice=f"Ticket {ticket_id} is open." if opened else None)
 
 
 def routes() -> list[Route]:
