@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import callcenter, dispatch, kamailio, network_plane, scp_eval, scp_http, traffic
+from bench import callcenter, dispatch, events, kamailio, network_plane, scp_eval, scp_http, traffic
 
 BENCHES = {
     "dispatch": dispatch.main,
@@ -14,6 +14,7 @@ BENCHES = {
     "kamailio": kamailio.main,
     "callcenter-kamailio": callcenter.main,
     "traffic": traffic.main,
+    "events": events.main,
 }
 
 
