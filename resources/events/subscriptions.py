@@ -19,10 +19,10 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from resources.events import access
+from resources.events import access, audit
 from resources.events import outbox_repository as outbox
 from resources.events.context import Tx
-from resources.events.models import AuditRow, SubscriptionRow
+from resources.events.models import SubscriptionRow
 from resources.events.notify import DEFAULT_KINDS, MIN_SEVERITIES, NOTIFY_KINDS
 from resources.events.tmf import stamp
 from resources.kit.caller import Caller
@@ -209,17 +209,6 @@ def _audit(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
-    tx.session.add(
-        AuditRow(
-            at=tx.now,
-            actor_id=caller.subject,
-            actor_name=caller.username,
-            session=caller.session,
-            customer_id=customer_id,
-            kind="subscription",
-            name=name,
-            action=action,
-            before=before,
-            after=after,
-        )
+    audit.record(
+        tx, caller, customer_id, kind="subscription", name=name, action=action, before=before, after=after
     )

@@ -14,11 +14,11 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from resources.events import access
+from resources.events import access, audit
 from resources.events import repository as repo
 from resources.events.conditions import SEVERITIES, Threshold
 from resources.events.context import THRESHOLDS_TOPIC, Context, Tx, transaction
-from resources.events.models import AuditRow, ThresholdRow
+from resources.events.models import ThresholdRow
 from resources.kit.caller import Caller
 from resources.kit.errors import ProblemError, ValidationFailed
 from resources.kit.sites import SITE_NAME_RE
@@ -170,19 +170,8 @@ def _audit(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
-    tx.session.add(
-        AuditRow(
-            at=tx.now,
-            actor_id=caller.subject,
-            actor_name=caller.username,
-            session=caller.session,
-            customer_id=customer_id,
-            kind="threshold",
-            name=name,
-            action=action,
-            before=before,
-            after=after,
-        )
+    audit.record(
+        tx, caller, customer_id, kind="threshold", name=name, action=action, before=before, after=after
     )
     tx.thresholds_changed = True
 
