@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -15,6 +15,7 @@ from typing import Any, cast
 import httpx
 import pytest
 from assertion_fakes import NamedVerifier
+from bus_fakes import RecordingBus
 
 from resources.events.app import create_app
 from resources.events.conditions import Condition
@@ -45,20 +46,6 @@ TENANCY = {
         {"id": "hooli", "kind": "customer", "parent_id": "zenith", "chain": ["zenith"], "suspended": False},
     ]
 }
-
-
-@dataclass(eq=False)
-class RecordingBus(InProcessBus):
-    """The in-process bus, remembering every publication."""
-
-    published: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    async def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        self.published.append((topic, payload))
-        await super().publish(topic, payload)
-
-    def topic(self, name: str) -> list[dict[str, Any]]:
-        return [payload for t, payload in self.published if t == name]
 
 
 @dataclass

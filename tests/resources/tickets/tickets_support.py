@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -14,6 +14,7 @@ from typing import Any, cast
 import httpx
 import pytest
 from assertion_fakes import NamedVerifier
+from bus_fakes import RecordingBus
 
 from resources.kit.caller import Caller, Entitlement
 from resources.kit.db import create_engine, create_sessionmaker
@@ -49,20 +50,6 @@ PROBLEM = {
     "description": "Calls to our toll-free number fail with a busy tone.",
     "severity": "major",
 }
-
-
-@dataclass(eq=False)
-class RecordingBus(InProcessBus):
-    """The in-process bus, remembering every publication."""
-
-    published: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    async def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        self.published.append((topic, payload))
-        await super().publish(topic, payload)
-
-    def topic(self, name: str) -> list[dict[str, Any]]:
-        return [payload for t, payload in self.published if t == name]
 
 
 @dataclass
