@@ -5,6 +5,7 @@ alarm (the partial unique index, the loser re-reads and updates) with log rows i
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,9 +13,8 @@ from typing import Any
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from events_support import Clock, RecordingBus, condition, make_context
+from migration_checks import state
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 
@@ -39,13 +39,7 @@ TABLES = [
 HEAD = "0002"
 
 
-def _check(sync: Connection, schema: str | None) -> tuple[list[str], list[Any], str]:
-    if schema is not None:  # reflection ignores schema_translate_map: look from inside the schema
-        sync.exec_driver_sql(f'SET search_path TO "{schema}"')
-    opts = {"version_table": "events_alembic_version", "compare_type": True}
-    diffs = compare_metadata(MigrationContext.configure(sync, opts=opts), Base.metadata)
-    version = sync.execute(text("SELECT version_num FROM events_alembic_version")).scalar_one()
-    return sorted(inspect(sync).get_table_names()), diffs, version
+_check = functools.partial(state, part="events", metadata=Base.metadata)
 
 
 def _indexes(sync: Connection, schema: str | None) -> dict[str, bool]:

@@ -3,13 +3,12 @@ own schema), and downgrade removes it step by step (0002 the usage table), then 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from pathlib import Path
-from typing import Any
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
+from migration_checks import state
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
@@ -29,13 +28,7 @@ TABLES = [
 HEAD = "0002"
 
 
-def _check(sync: Connection, schema: str | None) -> tuple[list[str], list[Any], str]:
-    if schema is not None:  # reflection ignores schema_translate_map: look from inside the schema
-        sync.exec_driver_sql(f'SET search_path TO "{schema}"')
-    opts = {"version_table": "outbound_alembic_version", "compare_type": True}
-    diffs = compare_metadata(MigrationContext.configure(sync, opts=opts), Base.metadata)
-    version = sync.execute(text("SELECT version_num FROM outbound_alembic_version")).scalar_one()
-    return sorted(inspect(sync).get_table_names()), diffs, version
+_check = functools.partial(state, part="outbound", metadata=Base.metadata)
 
 
 async def test_sqlite_upgrade_matches_models_and_downgrades(tmp_path: Path) -> None:
