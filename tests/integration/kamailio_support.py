@@ -431,12 +431,24 @@ class Site:
 
 
 def start_site(run_dir: Path, *, name: str, kind: str = "answer", port: int | None = None) -> Site:
-    """A SIPp UAS playing call-center site `name` (see deploy/kamailio/sipp/uas_<kind>.xml)."""
+    """A SIPp UAS playing call-center site `name` (see deploy/kamailio/sipp/uas_<kind>.xml). A
+    port picked here may be taken by another process before SIPp binds it (tests run in
+    parallel): then it tries another; a port the caller gives is used or fails."""
     if kind not in SITE_KINDS:
         raise ValueError(f"site kind must be one of {SITE_KINDS}, got {kind!r}")
     run_dir.mkdir(parents=True, exist_ok=True)
-    port = port or free_udp_port()
+    for attempt in range(1 if port else 3):
+        try:
+            return _start_site(run_dir, name=name, kind=kind, port=port or free_udp_port())
+        except SwitchError as exc:
+            if "Address already in use" not in str(exc) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_site(run_dir: Path, *, name: str, kind: str, port: int) -> Site:
     log_path, errors_path = run_dir / f"site-{name}.log", run_dir / f"site-{name}-errors.log"
+    errors_path.unlink(missing_ok=True)
     command = [
         "sipp",
         *("-sf", str(SCENARIOS / f"uas_{kind}.xml")),
@@ -448,7 +460,7 @@ def start_site(run_dir: Path, *, name: str, kind: str = "answer", port: int | No
     proc = subprocess.Popen(command, cwd=run_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     site = Site(name=name, kind=kind, port=port, proc=proc, log_path=log_path, errors_path=errors_path)
     deadline = time.monotonic() + 10
-    while not _udp_port_bound(port):
+    while not _udp_port_bound(port) or proc.poll() is not None:
         if proc.poll() is not None or time.monotonic() > deadline:
             stop(proc)
             raise SwitchError(f"SIPp site {name} did not start on {port}\n{tail(errors_path)}")
